@@ -1,0 +1,267 @@
+"""Opening a salesorg database: schema, migrations, transactions, Ibis tables.
+
+The default store is one DuckDB file (``./salesorg.duckdb`` or ``$SALESORG_DB``). Metric code
+never talks SQL to it directly: it asks :meth:`Store.table` for Ibis tables, so the same code
+runs on any Ibis backend (see ``docs/scale.md``). Writes (imports, users, overrides) go through
+:meth:`Store.transaction`, so that an import lands whole or not at all.
+
+The DDL is generated from :mod:`salesorg.model`; ``settings.schema_version`` records the
+version a file was written with and :data:`MIGRATIONS` moves older files forward.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+
+from salesorg.errors import ReadOnlyError, StoreError
+from salesorg.model import OPEN_END, SCHEMA_VERSION, TABLES, Table
+
+__all__ = ["DEFAULT_DB", "MIGRATIONS", "Store", "default_db", "table_ddl"]
+
+DEFAULT_DB = "salesorg.duckdb"
+
+#: Forward migrations: ``MIGRATIONS[v]`` takes a connection at schema ``v`` to ``v + 1``.
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {}
+
+
+def default_db() -> str:
+    """The database a command uses when ``--db`` is not given: ``$SALESORG_DB`` or the default."""
+    return os.environ.get("SALESORG_DB") or DEFAULT_DB
+
+
+def table_ddl(table: Table) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` for one table of the model, with key and checks."""
+    cols = []
+    for c in table.columns:
+        line = f'"{c.name}" {c.type}'
+        if c.required and not c.derived:
+            line += " NOT NULL"
+        if c.default is not None:
+            line += f" DEFAULT '{c.default}'"
+        if c.minimum is not None:
+            line += f' CHECK ("{c.name}" >= {c.minimum})'
+        if c.choices is not None:
+            opts = ", ".join(f"'{x}'" for x in c.choices)
+            line += f' CHECK ("{c.name}" IN ({opts}))'
+        cols.append(line)
+    if table.key:
+        cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in table.key) + ")")
+    return f'CREATE TABLE IF NOT EXISTS "{table.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
+
+
+class Store:
+    """An open salesorg database.
+
+    Use :meth:`open`; ``store.table("people")`` gives an Ibis table, ``store.con`` the raw
+    DuckDB connection (DuckDB stores only), ``with store.transaction():`` an all-or-nothing
+    write. A store is a context manager that closes itself.
+
+    >>> with Store.open(":memory:") as store:
+    ...     store.table("people").count().execute()
+    0
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, path: str, read_only: bool = False):
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+        self.ibis = ibis.duckdb.from_connection(con)
+        self._in_transaction = False
+
+    # ---------------------------------------------------------------- opening
+    @classmethod
+    def open(cls, db: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
+        """Open (and create or migrate, unless ``read_only``) the database at ``db``.
+
+        ``db`` is a file path, ``:memory:``, or a ``duckdb://PATH`` URL; ``None`` means
+        :func:`default_db`. Other Ibis URLs are handled by :mod:`salesorg.backends`.
+        """
+        target = str(db) if db is not None else default_db()
+        if target.startswith("duckdb://"):
+            target = target.removeprefix("duckdb://") or ":memory:"
+        if target != ":memory:":
+            parent = Path(target).expanduser().parent
+            if read_only and not Path(target).exists():
+                raise StoreError(
+                    f"{target}: no such database — build one with `salesorg demo` or "
+                    "`salesorg import ...`, or pass --db"
+                )
+            parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(target, read_only=read_only and target != ":memory:")
+        except duckdb.Error as exc:
+            raise StoreError(f"{target}: cannot open database — {exc}") from exc
+        store = cls(con, path=target, read_only=read_only)
+        if not read_only:
+            store._create_or_migrate()
+        return store
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- schema
+    def _create_or_migrate(self) -> None:
+        existing = {
+            r[0]
+            for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }
+        if "settings" in existing:
+            version = int(self.setting("schema_version", "1") or 1)
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: written by a newer salesorg (schema {version} > "
+                    f"{SCHEMA_VERSION}) — upgrade salesorg to read it"
+                )
+            for v in range(version, SCHEMA_VERSION):
+                MIGRATIONS[v](self.con)
+        for table in TABLES.values():
+            self.con.execute(table_ddl(table))
+        self.set_setting("schema_version", str(SCHEMA_VERSION))
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.setting("schema_version", "0") or 0)
+
+    # ---------------------------------------------------------------- settings
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        self._check_writable()
+        self.con.execute(
+            "INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    @property
+    def reporting_currency(self) -> str:
+        """The currency totals are reported in (``settings.reporting_currency``, default EUR)."""
+        return self.setting("reporting_currency", "EUR") or "EUR"
+
+    # ---------------------------------------------------------------- reading
+    def table(self, name: str) -> ibis.Table:
+        """The Ibis table ``name`` of the model (backend-neutral metric code starts here)."""
+        if name not in TABLES:
+            raise StoreError(f"unknown table {name!r}; tables: {', '.join(TABLES)}")
+        return self.ibis.table(name)
+
+    def count(self, name: str) -> int:
+        return int(self.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
+
+    def query(self, sql: str, params: list[Any] | None = None) -> Any:
+        """Run a read-only SQL statement; refuses anything but SELECT-like statements.
+
+        Returns a DuckDB relation result as a pandas DataFrame.
+        """
+        statements = self.con.extract_statements(sql)
+        allowed = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+        for st in statements:
+            if st.type not in allowed:
+                raise ReadOnlyError(
+                    f"refused: {st.type.name} statement — `salesorg sql` is read-only; "
+                    "change data with `salesorg import`"
+                )
+        if len(statements) != 1:
+            raise ReadOnlyError("give exactly one SELECT statement")
+        return self.con.execute(sql, params or []).df()
+
+    # ---------------------------------------------------------------- writing
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyError(f"{self.path} is open read-only")
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All-or-nothing writes: commits on success, rolls back on any exception.
+
+        Nested use joins the outer transaction.
+        """
+        self._check_writable()
+        if self._in_transaction:
+            yield self.con
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+        finally:
+            self._in_transaction = False
+
+    def refresh_valid_to(self, opportunity_ids_sql: str | None = None) -> None:
+        """Recompute ``opportunity_history.valid_to`` (all rows, or those of some opportunities).
+
+        ``opportunity_ids_sql`` is a SQL query returning one column of opportunity IDs whose
+        history changed. Each row is valid until the next change of the same opportunity.
+        """
+        where = (
+            ""
+            if opportunity_ids_sql is None
+            else f"WHERE opportunity_id IN ({opportunity_ids_sql})"
+        )
+        self.con.execute(
+            f"""
+            UPDATE opportunity_history AS h
+            SET valid_to = n.next_at
+            FROM (
+                SELECT opportunity_id, changed_at,
+                       coalesce(lead(changed_at) OVER (PARTITION BY opportunity_id ORDER BY changed_at),
+                                TIMESTAMP '{OPEN_END}') AS next_at
+                FROM opportunity_history {where}
+            ) AS n
+            WHERE h.opportunity_id = n.opportunity_id AND h.changed_at = n.changed_at
+              AND h.valid_to IS DISTINCT FROM n.next_at
+            """
+        )
+
+    def insert_frame(self, name: str, frame: Any) -> int:
+        """Append trusted rows (a DataFrame or Arrow table) to table ``name``; no validation.
+
+        For internal producers whose output is correct by construction (the demo company,
+        tests, benchmarks). Files from outside go through :mod:`salesorg.ingest`, which
+        validates. Missing optional columns become NULL (or their default); ``valid_to`` of
+        ``opportunity_history`` is recomputed for the opportunities touched.
+        """
+        self._check_writable()
+        table = TABLES[name]
+        present = [c.name for c in table.columns if c.name in frame.columns]
+        cols = ", ".join(f'"{c}"' for c in present)
+        with self.transaction() as con:
+            con.register("_salesorg_frame", frame)
+            try:
+                con.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _salesorg_frame')
+            finally:
+                con.unregister("_salesorg_frame")
+            if name == "opportunity_history":
+                self.refresh_valid_to(
+                    "SELECT DISTINCT opportunity_id FROM opportunity_history WHERE valid_to IS NULL"
+                )
+        return len(frame)
+
+    def audit(
+        self, actor: str, action: str, target: str | None = None, detail: str | None = None
+    ) -> None:
+        """Append one entry to the audit log (who did what, when)."""
+        self._check_writable()
+        self.con.execute(
+            "INSERT INTO audit_log VALUES (current_localtimestamp(), ?, ?, ?, ?)",
+            [actor, action, target, detail],
+        )
