@@ -226,7 +226,12 @@ _TABLES: tuple[Table, ...] = (
             _c("changed_at", "TIMESTAMP"),
             _c("stage", "VARCHAR"),
             _c("amount", MONEY, minimum=0),
-            _c("close_date", "DATE"),
+            _c(
+                "close_date",
+                "DATE",
+                required=False,
+                doc="expected (open) or actual (closed) close date; empty = unknown",
+            ),
             _c("forecast_category", "VARCHAR", required=False, choices=FORECAST_CATEGORIES),
             _c(
                 "owner_id",

@@ -44,3 +44,48 @@ def test_reporting_line_gives_unit_and_manager(tiny):
     df = reporting_line(tiny, "2026-03-01").execute().set_index("person_id")
     assert df.loc["A3", "unit_id"] == "T2" and df.loc["A3", "manager_id"] == "M2"
     assert len(df) == 6
+
+
+def test_amounts_in_reporting_currency_are_unchanged(tiny):
+    s = _state(tiny, "2026-03-31")
+    assert s["O4"].amount_rc == Decimal("90.00")
+
+
+def test_foreign_amounts_convert_at_latest_rate_on_or_before_as_of(tiny):
+    import datetime as dt
+
+    import pandas as pd
+
+    tiny.con.execute("UPDATE opportunities SET currency = 'CHF' WHERE opportunity_id = 'O3'")
+    tiny.insert_frame(
+        "fx_rates",
+        pd.DataFrame(
+            [
+                {"date": dt.date(2026, 1, 1), "currency": "CHF", "rate": 1.05},
+                {"date": dt.date(2026, 3, 1), "currency": "CHF", "rate": 1.10},
+                {"date": dt.date(2026, 6, 1), "currency": "CHF", "rate": 2.00},
+            ]
+        ),
+    )
+    assert _state(tiny, "2026-02-15")["O3"].amount_rc == Decimal("210.00")
+    assert _state(tiny, "2026-03-31")["O3"].amount_rc == Decimal("220.00")
+
+
+def test_missing_rate_is_a_clear_error(tiny):
+    import pytest
+
+    from salesorg.errors import DataError
+    from salesorg.metrics.pit import check_rates
+
+    tiny.con.execute("UPDATE opportunities SET currency = 'USD' WHERE opportunity_id = 'O3'")
+    with pytest.raises(DataError, match="USD"):
+        check_rates(tiny, "2026-03-31")
+    assert _state(tiny, "2026-03-31")["O3"].amount_rc is None or pd_isna(
+        _state(tiny, "2026-03-31")["O3"].amount_rc
+    )
+
+
+def pd_isna(v):
+    import pandas as pd
+
+    return pd.isna(v)

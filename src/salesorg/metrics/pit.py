@@ -18,6 +18,8 @@ import ibis
 __all__ = [
     "TableSource",
     "as_of_instant",
+    "check_rates",
+    "fx_rates_as_of",
     "opportunity_state",
     "reporting_line",
     "to_date",
@@ -44,7 +46,34 @@ def as_of_instant(as_of: dt.date | str) -> dt.datetime:
     return dt.datetime.combine(to_date(as_of) + dt.timedelta(days=1), dt.time())
 
 
-def opportunity_state(source: TableSource, as_of: dt.date | str) -> ibis.Table:
+def fx_rates_as_of(
+    source: TableSource, as_of: dt.date | str, reporting_currency: str
+) -> ibis.Table:
+    """The rate of every currency to the reporting currency as of ``as_of``.
+
+    One row per currency: ``currency``, ``rate`` (reporting units per unit), ``rate_date`` (the
+    latest ``fx_rates.date`` on or before ``as_of``). The reporting currency itself has rate 1
+    and no rate date. Reports name the rate date they used.
+    """
+    day = ibis.literal(to_date(as_of))
+    fx = source.table("fx_rates")
+    known = fx.filter(fx.date <= day)
+    latest = known.group_by("currency").aggregate(rate_date=known.date.max())
+    rates = latest.join(
+        known, (latest.currency == known.currency) & (latest.rate_date == known.date)
+    )
+    rates = rates.select(currency=latest.currency, rate=known.rate, rate_date=latest.rate_date)
+    rates = rates.filter(rates.currency != reporting_currency)
+    own = ibis.memtable(
+        {"currency": [reporting_currency], "rate": [1.0], "rate_date": [None]},
+        schema={"currency": "string", "rate": "float64", "rate_date": "date"},
+    )
+    return rates.union(own)
+
+
+def opportunity_state(
+    source: TableSource, as_of: dt.date | str, *, reporting_currency: str | None = None
+) -> ibis.Table:
     """The state of every opportunity that existed at the end of ``as_of``.
 
     One row per opportunity with the header columns (``opportunity_id``, ``account_id``,
@@ -53,7 +82,14 @@ def opportunity_state(source: TableSource, as_of: dt.date | str) -> ibis.Table:
     then, ``changed_at`` of the last change) and the stage's properties (``ordinal``,
     ``is_closed``, ``is_won``, ``default_probability``). Opportunities whose first history row
     is later than ``as_of`` do not appear.
+
+    ``amount_rc`` is the amount in the reporting currency (``store.reporting_currency`` unless
+    given), converted at the latest rate on or before ``as_of``; it is NULL where no rate is
+    known (:func:`check_rates` turns that into a clear error). Sum ``amount_rc``, never
+    ``amount``, across opportunities.
     """
+    if reporting_currency is None:
+        reporting_currency = getattr(source, "reporting_currency", "EUR")
     t = ibis.literal(as_of_instant(as_of))
     hist = source.table("opportunity_history")
     current = hist.filter((hist.changed_at < t) & (hist.valid_to >= t))
@@ -79,13 +115,44 @@ def opportunity_state(source: TableSource, as_of: dt.date | str) -> ibis.Table:
     out = joined.left_join(
         stages, (joined.pipeline == stages.pipeline) & (joined.stage == stages.stage)
     )
-    return out.select(
+    out = out.select(
         *[out[c] for c in joined.columns],
         ordinal=stages.ordinal,
         is_closed=stages.is_closed.coalesce(False),
         is_won=stages.is_won.coalesce(False),
         default_probability=stages.default_probability,
     )
+    rates = fx_rates_as_of(source, as_of, reporting_currency)
+    conv = out.left_join(rates, out.currency == rates.currency)
+    same = out.currency == ibis.literal(reporting_currency)
+    amount_rc = ibis.cases(
+        (same, out.amount),
+        else_=(out.amount.cast("float64") * rates.rate).round(2).cast(out.amount.type()),
+    )
+    return conv.select(*[conv[c] for c in out.columns], amount_rc=amount_rc)
+
+
+def check_rates(
+    source: TableSource, as_of: dt.date | str, *, reporting_currency: str | None = None
+) -> None:
+    """Raise :class:`~salesorg.errors.DataError` if an opportunity's currency has no rate.
+
+    Totals are never summed across currencies unconverted (DESIGN.md), so a missing rate is an
+    error that names the currency, the date and the file to import.
+    """
+    from salesorg.errors import DataError
+
+    if reporting_currency is None:
+        reporting_currency = getattr(source, "reporting_currency", "EUR")
+    opps = source.table("opportunities")
+    used = set(opps.select("currency").distinct().execute()["currency"])
+    known = set(fx_rates_as_of(source, as_of, reporting_currency).execute()["currency"])
+    missing = sorted(used - known)
+    if missing:
+        raise DataError(
+            f"no exchange rate to {reporting_currency} on or before {to_date(as_of)} for "
+            f"{', '.join(missing)} — import fx_rates.csv (date,currency,rate) with a rate for each"
+        )
 
 
 def reporting_line(source: TableSource, as_of: dt.date | str) -> ibis.Table:
