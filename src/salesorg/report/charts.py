@@ -63,7 +63,8 @@ def waterfall(
     data = pd.DataFrame(rows)
     data["order"] = range(len(data))
     data["text"] = [
-        f"{v:,.0f}" if k == "total" else f"{v:+,.0f}" for v, k in zip(data["value"], data["kind"])
+        f"{v:,.0f}" if k == "total" else f"{v:+,.0f}"
+        for v, k in zip(data["value"], data["kind"], strict=True)
     ]
     data["top"] = data[["y0", "y1"]].max(axis=1)
     x = alt.X("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelAngle=-35))

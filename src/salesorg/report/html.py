@@ -102,7 +102,10 @@ def _table_context(block: TableBlock) -> dict[str, Any]:
             )
         align.append("num" if numeric else "")
     rows = [
-        [format_cell(v, money=c in money, percent=c in percent) for c, v in zip(frame.columns, rec)]
+        [
+            format_cell(v, money=c in money, percent=c in percent)
+            for c, v in zip(frame.columns, rec, strict=True)
+        ]
         for rec in shown.itertuples(index=False, name=None)
     ]
     return {

@@ -118,12 +118,12 @@ def write_xlsx(doc: Document, path: str | Path) -> Path:
         if tables:
             row += 2
             summary.write(row, 0, "Tables", bold)
-            for block, name in zip(tables, sheet_names(doc)):
+            for block, name in zip(tables, sheet_names(doc), strict=True):
                 row += 1
                 summary.write_url(row, 0, f"internal:'{name}'!A1", string=name)
                 summary.write(row, 1, block.title or block.name)
 
-        for block, name in zip(tables, sheet_names(doc)):
+        for block, name in zip(tables, sheet_names(doc), strict=True):
             _write_table(wb, name, block, bold, money, percent, date, stamp)
     finally:
         wb.close()
