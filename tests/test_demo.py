@@ -178,3 +178,28 @@ def test_every_open_deal_has_a_forecast_category(demo) -> None:
 
 def test_demo_date_constant_is_a_date() -> None:
     assert isinstance(DEMO_AS_OF, dt.date) and DEMO_AS_OF.isoformat() == "2026-11-20"
+
+
+def test_cli_demo_rebuilds_the_store_and_prints_a_summary(tmp_path: Path) -> None:
+    from salesorg.cli import main
+
+    db = tmp_path / "demo.duckdb"
+    db.write_bytes(b"not a database")  # an old file is replaced, not appended to
+    assert main(["demo", "--db", str(db), "--out", str(tmp_path / "out")]) == 0
+    with Store.open(db, read_only=True) as s:
+        n = s.count("opportunities")
+    assert 25_000 <= n <= 40_000
+
+
+def test_cli_demo_json_names_the_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from salesorg.cli import main
+
+    db = tmp_path / "demo.duckdb"
+    assert main(["demo", "--db", str(db), "--format", "json", "--out", str(tmp_path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["people_by_role"]["SM"] == 15 and out["units"] == 18
+    assert out["as_of"] == "2026-11-20" and out["history_rows"] > 150_000
+    for key in ("opportunities", "open_opportunities", "first_created", "build_seconds", "next"):
+        assert key in out
