@@ -59,6 +59,33 @@ def demo_step(
     return deco
 
 
+@demo_step("metrics snapshot")
+def _metrics_snapshot(ctx: DemoContext) -> list[str]:
+    """Write the company's headline metrics as of the demo date to ``OUT/metrics.json``."""
+    import json
+
+    from salesorg.cli._output import jsonable, records
+    from salesorg.metrics.run import compute
+
+    as_of = ctx.summary.as_of
+    payload = {
+        "as_of": as_of,
+        "reporting_currency": ctx.store.reporting_currency,
+        **{
+            name: records(compute(ctx.store, name, as_of=as_of, by=by))
+            for name, by in (
+                ("pipeline", None), ("bookings", "quarter"), ("win-rate", "unit"),
+                ("deal-size", None), ("cycle-time", None), ("conversion", None),
+                ("attainment", None),
+            )
+        },
+    }  # fmt: skip
+    ctx.out.mkdir(parents=True, exist_ok=True)
+    path = ctx.out / "metrics.json"
+    path.write_text(json.dumps(jsonable(payload), indent=2) + "\n", encoding="utf-8")
+    return [f"headline metrics as of {as_of}: {path}"]
+
+
 def next_steps(db: str) -> list[str]:
     """Commands worth trying on the demo store (shown after the summary)."""
     flag = "" if db in ("", "salesorg.duckdb", "./salesorg.duckdb") else f" --db {db}"

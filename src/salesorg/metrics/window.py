@@ -11,7 +11,8 @@ given, in which case it keeps open deals whose expected close date falls in the 
 
 **Grouping.** ``by`` is ``None`` (company total), ``owner`` (the deal's owner as of ``as_of``;
 key ``owner_id``), ``unit`` (the owner's unit in the reporting line as of ``as_of``; key
-``unit_id``, NULL for owners without an assignment then), ``month`` (key ``month``,
+``unit_id``; for someone who has left by then, the unit of their last assignment, so a
+leaver's deals stay with their team; NULL only for owners never assigned), ``month`` (key ``month``,
 ``YYYY-MM``) or ``quarter`` (key ``quarter``, ``YYYYQn``) of the metric's event date.
 """
 
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 import ibis
 
 from salesorg.errors import ConfigError
-from salesorg.metrics.pit import TableSource, reporting_line, to_date
+from salesorg.metrics.pit import TableSource, to_date
 
 __all__ = [
     "GROUPS",
@@ -32,6 +33,7 @@ __all__ = [
     "add_group",
     "group_key",
     "resolve_window",
+    "unit_as_of",
 ]
 
 #: The values ``by`` accepts and the key naming the group in each result.
@@ -113,6 +115,19 @@ def resolve_window(
     return Window(lo, hi, label)
 
 
+def unit_as_of(source: TableSource, as_of: dt.date | str) -> ibis.Table:
+    """Each person's unit as of ``as_of``: the latest assignment starting on or before it.
+
+    For people in the reporting line then (:func:`~salesorg.metrics.pit.reporting_line`) that is
+    the assignment in force; for leavers, their last one. Columns ``person_id``, ``unit_id``.
+    """
+    a = source.table("assignments")
+    a = a.filter(a.valid_from <= ibis.literal(to_date(as_of)))
+    w = ibis.window(group_by=a.person_id, order_by=[ibis.desc(a.valid_from), a.unit_id])
+    ranked = a.mutate(_rn=ibis.row_number().over(w))
+    return ranked.filter(ranked._rn == 0).select("person_id", "unit_id")
+
+
 def group_key(by: str | None) -> str | None:
     """The result column naming the group (``owner_id``, ``unit_id``, ``month``, ``quarter``)."""
     if by is None:
@@ -142,7 +157,7 @@ def add_group(
     if by == "owner":
         return table.mutate(owner_id=table[owner]) if owner != "owner_id" else table
     if by == "unit":
-        line = reporting_line(source, as_of).select(_p="person_id", unit_id="unit_id")
+        line = unit_as_of(source, as_of).select(_p="person_id", unit_id="unit_id")
         joined = table.left_join(line, table[owner] == line._p)
         return joined.drop("_p")
     if day is None:
