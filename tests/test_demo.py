@@ -203,3 +203,29 @@ def test_cli_demo_json_names_the_counts(tmp_path: Path, capsys: pytest.CaptureFi
     assert out["as_of"] == "2026-11-20" and out["history_rows"] > 150_000
     for key in ("opportunities", "open_opportunities", "first_created", "build_seconds", "next"):
         assert key in out
+
+
+def test_share_of_ams_at_or_above_quota_falls_every_year(demo) -> None:
+    from salesorg.metrics.run import compute
+
+    store, _ = demo
+    per = compute(store, "attainment", as_of=DEMO_AS_OF, by="owner", start="2024-01-01")
+    per = per[per["complete"]]
+    year = pd.to_datetime(per["period_start"]).dt.year
+    share = (per["attainment"] >= 1).groupby(year).mean()
+    assert list(share.index) == [2024, 2025, 2026]
+    assert share[2024] > share[2025] > share[2026]
+    assert 0.45 <= share[2024] <= 0.70  # near the 52–59 % of DOMAIN.md 6a at the start
+
+
+def test_initiative_members_sell_more_solution_deals_after_the_ramp(demo) -> None:
+    store, _ = demo
+    df = store.query(
+        f"""SELECT o.owner_id IN (SELECT holder_id FROM initiative_members) AS member,
+                   o.created_on >= DATE '{INITIATIVE_START}' + INTERVAL 42 DAY AS after,
+                   avg((o.deal_type = 'solution')::INT) AS share, count(*) AS n
+            FROM opportunities o WHERE o.created_on >= DATE '2025-06-01' GROUP BY ALL"""
+    ).set_index(["member", "after"])["share"]
+    # planted: 0.20 -> 0.35 for members at full effect; others stay at 0.20
+    assert df[(True, True)] - df[(True, False)] > 0.08
+    assert abs(df[(False, True)] - df[(False, False)]) < 0.03

@@ -67,7 +67,13 @@ def register(app: typer.Typer) -> None:
             )
             if fmt is Format.table:
                 window = (
-                    resolve_window(day, period=period, start=start, end=end)
+                    resolve_window(
+                        day,
+                        period=period,
+                        start=start,
+                        end=end,
+                        future=name is MetricName.pipeline,
+                    )
                     if name is not MetricName.pipeline or period or start or end
                     else None
                 )

@@ -59,7 +59,9 @@ def metric(
     group_key(by)  # validates ``by``
     window: Window | None = None
     if name in _WINDOWED or period is not None or start is not None or end is not None:
-        window = resolve_window(as_of, period=period, start=start, end=end)
+        window = resolve_window(
+            as_of, period=period, start=start, end=end, future=name not in _WINDOWED
+        )
     return METRICS[name](source, to_date(as_of), by=by, window=window)
 
 

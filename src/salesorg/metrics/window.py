@@ -91,8 +91,12 @@ def resolve_window(
     period: str | None = None,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
+    future: bool = False,
 ) -> Window:
-    """The window a metric counts over (see the module docstring for the rules)."""
+    """The window a metric counts over (see the module docstring for the rules).
+
+    ``future=True`` (the open pipeline's expected close dates) does not cut it at ``as_of``.
+    """
     as_of = to_date(as_of)
     if period is not None and (start is not None or end is not None):
         raise ConfigError("give either --period or --from/--to, not both")
@@ -106,7 +110,8 @@ def resolve_window(
     else:
         lo, hi = _year_before(as_of) + dt.timedelta(days=1), as_of
         label = "trailing 12 months"
-    hi = min(hi, as_of)
+    if not future:
+        hi = min(hi, as_of)
     if lo > hi:
         raise ConfigError(
             f"window {lo}..{hi} is empty (it starts after as_of {as_of} or after its end) — "
