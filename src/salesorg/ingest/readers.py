@@ -32,7 +32,7 @@ import duckdb
 
 from salesorg.errors import Problem
 
-__all__ = ["Source", "file_sha256", "open_source", "sniff_delimiter"]
+__all__ = ["Source", "derived_source", "file_sha256", "load_raw", "open_source", "sniff_delimiter"]
 
 #: Files at most this large are fully checked for UTF-8 in Python before DuckDB reads them.
 _FULL_CHECK_BYTES = 64 * 1024 * 1024
@@ -113,8 +113,9 @@ def _open_csv(path: Path, display: str, encoding: str | None) -> Source:
                 Problem(display, None, None, None, "file is UTF-16 — pass --encoding utf-16")
             )
             return src
-        bad = _first_bad_line(head if size > len(head) else head, "utf-8")
-        if bad is not None and size <= _FULL_CHECK_BYTES:
+        # a larger file is checked by DuckDB while reading (reported as INVALID ENCODING)
+        bad = _first_bad_line(head, "utf-8") if size <= _FULL_CHECK_BYTES else None
+        if bad is not None:
             src.problems.append(Problem(display, bad, None, None, _ENCODING_HINT))
             return src
     else:
@@ -319,3 +320,68 @@ def open_source(
         )
     src.sha256 = file_sha256(path)
     return src
+
+
+def load_raw(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, *, encoding: str | None = None
+) -> Source:
+    """Read a (small) export file into temp table ``name`` as text with ``_row`` and ``_file``.
+
+    Presets that reshape an export (``maven-crm``, ``salesforce``, ...) read each file with this
+    and build native tables with SQL that carries ``_row``/``_file`` along, so a problem in a
+    derived row still points at the line of the export it came from.
+    """
+    src = open_source(con, path, encoding=encoding, name=f"{name}_src")
+    if src.problems:
+        return src
+    text = src.kind in ("csv", "xlsx")
+    cols = ", ".join(
+        (f'"{c}"' if text else f'CAST("{c}" AS VARCHAR) AS "{c}"') for c in src.columns
+    )
+    row = "_row" if src.has_row else "NULL::BIGINT AS _row"
+    con.execute(f"DROP TABLE IF EXISTS {name}_tmp")
+    try:
+        con.execute(f"CREATE TEMP TABLE {name}_tmp AS SELECT {row}, {cols} FROM {src.from_sql}")
+    except duckdb.Error as exc:
+        src.problems.append(
+            Problem(src.display, None, None, None, f"cannot read file — {str(exc).splitlines()[0]}")
+        )
+        return src
+    if src.kind == "csv":
+        structural = csv_structure_problems(con, src)
+        if structural:
+            src.problems += structural
+            return src
+    con.execute(f"DROP TABLE IF EXISTS {name}")
+    con.execute(
+        f"CREATE TEMP TABLE {name} AS SELECT coalesce(_row, rowid + 2) AS _row, "
+        f"{_q(src.display)} AS _file, * EXCLUDE (_row) FROM {name}_tmp"
+    )
+    con.execute(f"DROP TABLE {name}_tmp")
+    return Source(
+        path,
+        src.display,
+        name,
+        [*src.columns, "_file"],
+        "frame",
+        has_row=True,
+        sha256=src.sha256,
+        temp_files=src.temp_files,
+    )
+
+
+def derived_source(con: duckdb.DuckDBPyConnection, name: str, sql: str, display: str) -> Source:
+    """A temp table ``name`` built by ``sql`` (with ``_row``/``_file``) as a :class:`Source`."""
+    con.execute(f"DROP TABLE IF EXISTS {name}")
+    con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+    columns = [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
+    return Source(
+        Path(display), display, name, [c for c in columns if c != "_row"], "frame", has_row=True
+    )
+
+
+def drop_temps(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+    """Drop the temp tables a preset created (after the import, whatever its outcome)."""
+    for n in names:
+        if n.isidentifier():
+            con.execute(f"DROP TABLE IF EXISTS {n}")
