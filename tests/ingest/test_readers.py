@@ -1,0 +1,128 @@
+"""Readers and formats: BOM, CRLF, ';' with decimal comma, --encoding, .xlsx, Parquet, mapping."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from salesorg.errors import ConfigError, InputError
+from salesorg.ingest import Options, import_files, load_mapping
+from salesorg.ingest.readers import sniff_delimiter
+
+P_HEAD = "person_id,name,email,role,cost_per_year,currency,hired_on,left_on,country"
+
+
+def _people(tiny):
+    return tiny.query("SELECT person_id, name, cost_per_year FROM people WHERE person_id LIKE 'P%' ORDER BY 1")
+
+
+def test_sniffing_picks_semicolon_only_when_it_dominates_outside_quotes():
+    assert sniff_delimiter("a;b;c") == ";"
+    assert sniff_delimiter('a,"x;y;z",c') == ","
+
+
+def test_utf8_bom_and_crlf_are_accepted(tiny, tmp_path):
+    f = tmp_path / "people.csv"
+    f.write_bytes(("\ufeff" + P_HEAD + "\r\nP1,Jürgen,,AM,1000.5,EUR,,,\r\n").encode("utf-8"))
+    import_files(tiny, "native", [f])
+    df = _people(tiny)
+    assert list(df.name) == ["Jürgen"] and df.cost_per_year[0] == Decimal("1000.50")
+
+
+def test_semicolon_file_reads_decimal_comma_and_thousands_dot(tiny, tmp_path):
+    f = tmp_path / "people.csv"
+    f.write_text(P_HEAD.replace(",", ";") + "\nP1;Ann;;AM;120.000,75;EUR;2020-01-01;;DE\n")
+    import_files(tiny, "native", [f])
+    assert _people(tiny).cost_per_year[0] == Decimal("120000.75")
+
+
+def test_other_encodings_import_with_the_encoding_option(tiny, tmp_path):
+    f = tmp_path / "people.csv"
+    f.write_bytes((P_HEAD + "\nP1,Groß,,AM,,,,,\n").encode("cp1252"))
+    with pytest.raises(InputError, match="people.csv:2: not valid UTF-8"):
+        import_files(tiny, "native", [f])
+    import_files(tiny, "native", [f], options=Options(encoding="cp1252"))
+    assert list(_people(tiny).name) == ["Groß"]
+
+
+def test_xlsx_rows_are_located_by_their_sheet_row(tiny, tmp_path):
+    f = tmp_path / "people.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(P_HEAD.split(","))
+    ws.append(["P1", "Ann", None, "AM", 1000, "EUR", None, None, None])
+    ws.append(["P2", "Bob", None, "AM", "lots", "EUR", None, None, None])
+    wb.save(f)
+    with pytest.raises(InputError) as exc:
+        import_files(tiny, "native", [f])
+    assert [str(p) for p in exc.value.problems][0].startswith("people.xlsx:3:cost_per_year: value 'lots'")
+    ws.cell(row=3, column=5, value=2000)
+    wb.save(f)
+    import_files(tiny, "native", [f])
+    assert list(_people(tiny).cost_per_year) == [Decimal("1000.00"), Decimal("2000.00")]
+
+
+def test_parquet_keeps_its_types(tiny, tmp_path):
+    f = tmp_path / "people.parquet"
+    pd.DataFrame({"person_id": ["P1"], "name": ["Ann"], "role": ["AM"], "cost_per_year": [1.5]}).to_parquet(f)
+    import_files(tiny, "native", [f])
+    assert _people(tiny).cost_per_year[0] == Decimal("1.50")
+
+
+def test_mapping_renames_columns_sets_defaults_and_recodes_values(tiny, tmp_path):
+    (tmp_path / "staff.csv").write_text("ID,Full name,Title\nP1,Ann,Account Manager\n")
+    m = tmp_path / "map.toml"
+    m.write_text(
+        '[people]\nfile = "staff.csv"\n[people.columns]\nperson_id = "ID"\nname = "Full name"\n'
+        'role = "Title"\n[people.defaults]\ncurrency = "EUR"\n'
+        '[people.values.role]\n"Account Manager" = "AM"\n'
+    )
+    import_files(tiny, "native", [tmp_path / "staff.csv"], options=Options(mapping=load_mapping(m)))
+    row = tiny.query("SELECT role, currency FROM people WHERE person_id = 'P1'")
+    assert (row.role[0], row.currency[0]) == ("AM", "EUR")
+
+
+def test_mapping_with_an_unknown_column_is_a_config_error(tmp_path):
+    m = tmp_path / "map.toml"
+    m.write_text("[people.columns]\nnmae = \"Name\"\n")
+    with pytest.raises(ConfigError, match="unknown column 'nmae'"):
+        load_mapping(m)
+
+
+def test_a_corrected_file_updates_rows_by_natural_key(tiny, tmp_path):
+    f = tmp_path / "people.csv"
+    f.write_text(P_HEAD + "\nP1,Ann,,AM,,,,,\n")
+    import_files(tiny, "native", [f])
+    f.write_text(P_HEAD + "\nP1,Ann Smith,,AM,,,,,\n")
+    r = import_files(tiny, "native", [f])
+    assert r.status == "ok" and list(_people(tiny).name) == ["Ann Smith"]
+
+
+def test_history_upsert_recomputes_valid_to_of_the_opportunity(tiny, tmp_path):
+    f = tmp_path / "opportunity_history.csv"
+    f.write_text(
+        "opportunity_id,changed_at,stage,amount,close_date\n"
+        "O3,2026-02-20 09:00:00,Propose,210,2026-03-31\n"
+    )
+    import_files(tiny, "native", [f])
+    rows = tiny.query(
+        "SELECT changed_at, valid_to FROM opportunity_history WHERE opportunity_id = 'O3' ORDER BY 1"
+    )
+    assert [str(v) for v in rows.valid_to] == [
+        "2026-02-20 09:00:00", "2026-03-15 09:00:00", "9999-12-31 00:00:00"
+    ]
+
+
+def test_problems_are_all_reported_not_only_the_first(tiny, tmp_path):
+    f = tmp_path / "people.csv"
+    f.write_text(P_HEAD + "\n" + "".join(f"P{i},N,,AM,-{i},,,,\n" for i in range(1, 300)))
+    with pytest.raises(InputError) as exc:
+        import_files(tiny, "native", [f])
+    problems = exc.value.problems
+    assert len(problems) == 201  # 200 located, then a count of the rest
+    assert problems[-1].rule.startswith("... and 99 more row(s)")
+    text = str(exc.value)
+    assert "... and 151 more problem(s) not shown" in text and text.count("\n") == 51
