@@ -14,8 +14,6 @@ BAD = DATA / "bad"
 MAVEN_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "crm_sales_opportunities"
 
 
-
-
 def run_cli(*args: str) -> tuple[int, str, str]:
     """Run ``salesorg ARGS`` in-process; return (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
@@ -30,3 +28,14 @@ def table_counts(db: Path) -> dict[str, int]:
 
     with Store.open(db, read_only=True) as s:
         return {t: s.count(t) for t in TABLES}
+
+
+def load_tiny(store: Store) -> None:
+    """Load the tiny company of ``tests/conftest.py`` into ``store`` (for Hypothesis tests)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_tiny_company", DATA.parent / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.load_tiny_company(store)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ingest_helpers import BAD, run_cli, table_counts
 
 #: case folder -> (extra CLI options, the location that must be reported, words of the rule)
@@ -13,14 +12,38 @@ CASES = {
     "duplicate_id": ((), "people.csv:3:person_id: value 'P9'", "duplicate ID"),
     "negative_amount": ((), "opportunity_history.csv:2:amount: value '-5.00'", "below 0"),
     "non_numeric_amount": ((), "opportunity_history.csv:3:amount: value 'N/A'", "not a number"),
-    "unparseable_date": ((), "opportunities.csv:2:created_on: value '2026-02-30'", "not a valid date"),
-    "close_before_created": ((), "opportunity_history.csv:2:close_date: value '2025-12-31'", "before the opportunity was created"),
+    "unparseable_date": (
+        (),
+        "opportunities.csv:2:created_on: value '2026-02-30'",
+        "not a valid date",
+    ),
+    "close_before_created": (
+        (),
+        "opportunity_history.csv:2:close_date: value '2025-12-31'",
+        "before the opportunity was created",
+    ),
     "unknown_stage": ((), "opportunity_history.csv:2:stage: value 'Negotiation'", "unknown stage"),
     "unknown_owner": ((), "opportunities.csv:2:owner_id: value 'ZZ'", "unknown people.person_id"),
-    "unknown_account": ((), "opportunities.csv:2:account_id: value 'ACME'", "unknown accounts.account_id"),
-    "history_unknown_opportunity": ((), "opportunity_history.csv:2:opportunity_id: value 'O99'", "unknown opportunities"),
-    "history_duplicate_timestamp": ((), "opportunity_history.csv:3:changed_at: value 'O1/2026-01-21 10:00:00'", "duplicate timestamp"),
-    "history_out_of_order": ((), "opportunity_history.csv:2:changed_at: value '2026-01-04 10:00:00'", "out of order"),
+    "unknown_account": (
+        (),
+        "opportunities.csv:2:account_id: value 'ACME'",
+        "unknown accounts.account_id",
+    ),
+    "history_unknown_opportunity": (
+        (),
+        "opportunity_history.csv:2:opportunity_id: value 'O99'",
+        "unknown opportunities",
+    ),
+    "history_duplicate_timestamp": (
+        (),
+        "opportunity_history.csv:3:changed_at: value 'O1/2026-01-21 10:00:00'",
+        "duplicate timestamp",
+    ),
+    "history_out_of_order": (
+        (),
+        "opportunity_history.csv:2:changed_at: value '2026-01-04 10:00:00'",
+        "out of order",
+    ),
     "unknown_choice": ((), "units.csv:2:kind: value 'galaxy'", "not one of"),
     "truncated_row": ((), "people.csv:3: value 'P9,Pia,,AM'", "truncated row"),
     "negative_cost_decimal_comma": ((), "people.csv:2:cost_per_year: value '-1000.50'", "below 0"),

@@ -7,7 +7,6 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-
 from ingest_helpers import MAVEN_DIR, run_cli
 
 from salesorg.ingest import import_files
@@ -45,11 +44,15 @@ def test_won_amount_and_win_rate_per_agent_match_the_csv(maven):
     with Store.open(db, read_only=True) as store:
         st = opportunity_state(store, "2017-12-31")
         closed = st.filter(st.is_closed)
-        agg = closed.group_by("owner_id").aggregate(
-            won_amount=closed.amount_rc.sum(where=closed.is_won),
-            won=closed.is_won.sum(),
-            lost=(~closed.is_won).sum(),
-        ).execute()
+        agg = (
+            closed.group_by("owner_id")
+            .aggregate(
+                won_amount=closed.amount_rc.sum(where=closed.is_won),
+                won=closed.is_won.sum(),
+                lost=(~closed.is_won).sum(),
+            )
+            .execute()
+        )
     got = {r.owner_id: r for r in agg.itertuples()}
     assert set(got) == {a for a, v in expected.items() if v[1] + v[2] > 0}
     for agent, (won_amount, won, lost) in expected.items():
@@ -88,7 +91,9 @@ def test_reimporting_the_dataset_changes_nothing(maven, tmp_path):
     assert code == 0, err
     with Store.open(db, read_only=True) as s:
         before = {t: s.count(t) for t in ("opportunities", "opportunity_history", "people")}
-    code, out, _ = run_cli("import", "maven-crm", str(MAVEN_DIR), "--db", str(db), "--format", "json")
+    code, out, _ = run_cli(
+        "import", "maven-crm", str(MAVEN_DIR), "--db", str(db), "--format", "json"
+    )
     assert code == 0 and '"status": "unchanged"' in out
     with Store.open(db, read_only=True) as s:
         assert {t: s.count(t) for t in before} == before

@@ -16,7 +16,9 @@ P_HEAD = "person_id,name,email,role,cost_per_year,currency,hired_on,left_on,coun
 
 
 def _people(tiny):
-    return tiny.query("SELECT person_id, name, cost_per_year FROM people WHERE person_id LIKE 'P%' ORDER BY 1")
+    return tiny.query(
+        "SELECT person_id, name, cost_per_year FROM people WHERE person_id LIKE 'P%' ORDER BY 1"
+    )
 
 
 def test_sniffing_picks_semicolon_only_when_it_dominates_outside_quotes():
@@ -58,7 +60,9 @@ def test_xlsx_rows_are_located_by_their_sheet_row(tiny, tmp_path):
     wb.save(f)
     with pytest.raises(InputError) as exc:
         import_files(tiny, "native", [f])
-    assert [str(p) for p in exc.value.problems][0].startswith("people.xlsx:3:cost_per_year: value 'lots'")
+    assert [str(p) for p in exc.value.problems][0].startswith(
+        "people.xlsx:3:cost_per_year: value 'lots'"
+    )
     ws.cell(row=3, column=5, value=2000)
     wb.save(f)
     import_files(tiny, "native", [f])
@@ -67,7 +71,9 @@ def test_xlsx_rows_are_located_by_their_sheet_row(tiny, tmp_path):
 
 def test_parquet_keeps_its_types(tiny, tmp_path):
     f = tmp_path / "people.parquet"
-    pd.DataFrame({"person_id": ["P1"], "name": ["Ann"], "role": ["AM"], "cost_per_year": [1.5]}).to_parquet(f)
+    pd.DataFrame(
+        {"person_id": ["P1"], "name": ["Ann"], "role": ["AM"], "cost_per_year": [1.5]}
+    ).to_parquet(f)
     import_files(tiny, "native", [f])
     assert _people(tiny).cost_per_year[0] == Decimal("1.50")
 
@@ -87,7 +93,7 @@ def test_mapping_renames_columns_sets_defaults_and_recodes_values(tiny, tmp_path
 
 def test_mapping_with_an_unknown_column_is_a_config_error(tmp_path):
     m = tmp_path / "map.toml"
-    m.write_text("[people.columns]\nnmae = \"Name\"\n")
+    m.write_text('[people.columns]\nnmae = "Name"\n')
     with pytest.raises(ConfigError, match="unknown column 'nmae'"):
         load_mapping(m)
 
@@ -112,7 +118,9 @@ def test_history_upsert_recomputes_valid_to_of_the_opportunity(tiny, tmp_path):
         "SELECT changed_at, valid_to FROM opportunity_history WHERE opportunity_id = 'O3' ORDER BY 1"
     )
     assert [str(v) for v in rows.valid_to] == [
-        "2026-02-20 09:00:00", "2026-03-15 09:00:00", "9999-12-31 00:00:00"
+        "2026-02-20 09:00:00",
+        "2026-03-15 09:00:00",
+        "9999-12-31 00:00:00",
     ]
 
 

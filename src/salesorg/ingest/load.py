@@ -54,6 +54,7 @@ class Prepared:
     report: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
     cleanup: list[Callable[[], None]] = field(default_factory=list)
+    message: str | None = None
 
 
 @dataclass
@@ -199,7 +200,16 @@ def import_files(
             rows = _apply(store, prepared.staged)
             for k, v in prepared.settings.items():
                 store.set_setting(k, v)
-            _record(store, preset, prepared.files, shas, sum(rows.values()), started, "ok", None)
+            _record(
+                store,
+                preset,
+                prepared.files,
+                shas,
+                sum(rows.values()),
+                started,
+                "ok",
+                prepared.message,
+            )
             store.audit("cli", f"import {preset}", ", ".join(names), f"rows={rows}")
         return ImportResult(preset, "ok", rows, names, prepared.report)
     finally:

@@ -301,7 +301,10 @@ def check_table(con: duckdb.DuckDBPyConnection, st: Staged, present: set[str]) -
                 f"SELECT {file_expr}, {row}, CAST({r.value} AS VARCHAR) FROM {base} WHERE {r.cond} "
                 f"ORDER BY 2 LIMIT {DETAIL_CAP}"
             ).fetchall()
-            problems += [Problem(f, int(rw), r.column, v, r.rule) for f, rw, v in rows]
+            problems += [
+                Problem(f, None if rw is None else int(rw), r.column, v, r.rule)
+                for f, rw, v in rows
+            ]
             if n > len(rows):
                 problems.append(
                     Problem(
