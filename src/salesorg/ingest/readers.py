@@ -335,9 +335,8 @@ def load_raw(
     if src.problems:
         return src
     text = src.kind in ("csv", "xlsx")
-    cols = ", ".join(
-        (f'"{c}"' if text else f'CAST("{c}" AS VARCHAR) AS "{c}"') for c in src.columns
-    )
+    idents = ['"' + c.replace('"', '""') + '"' for c in src.columns]
+    cols = ", ".join((i if text else f"CAST({i} AS VARCHAR) AS {i}") for i in idents)
     row = "_row" if src.has_row else "NULL::BIGINT AS _row"
     con.execute(f"DROP TABLE IF EXISTS {name}_tmp")
     try:
