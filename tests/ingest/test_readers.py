@@ -60,9 +60,7 @@ def test_xlsx_rows_are_located_by_their_sheet_row(tiny, tmp_path):
     wb.save(f)
     with pytest.raises(InputError) as exc:
         import_files(tiny, "native", [f])
-    assert str(exc.value.problems[0]).startswith(
-        "people.xlsx:3:cost_per_year: value 'lots'"
-    )
+    assert str(exc.value.problems[0]).startswith("people.xlsx:3:cost_per_year: value 'lots'")
     ws.cell(row=3, column=5, value=2000)
     wb.save(f)
     import_files(tiny, "native", [f])

@@ -81,13 +81,14 @@ def _ident(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
 
 
-def _already_imported(store: Store, preset: str, shas: list[str]) -> bool:
+def _already_imported(store: Store, preset: str, shas: list[str], message: str | None) -> bool:
+    """True if every file was imported before by ``preset`` (with the same ``--as-of``)."""
     if not shas:
         return False
     got = store.con.execute(
         "SELECT count(DISTINCT sha256) FROM imports WHERE source = ? AND status = 'ok' "
-        "AND sha256 IN (SELECT unnest(?::VARCHAR[]))",
-        [preset, shas],
+        "AND message IS NOT DISTINCT FROM ? AND sha256 IN (SELECT unnest(?::VARCHAR[]))",
+        [preset, message, shas],
     ).fetchall()[0][0]
     return int(got) == len(set(shas))
 
@@ -174,7 +175,7 @@ def import_files(
     try:
         shas = [file_sha256(f) for f in prepared.files]
         names = [str(f) for f in prepared.files]
-        if not dry_run and _already_imported(store, preset, shas):
+        if not dry_run and _already_imported(store, preset, shas, prepared.message):
             with store.transaction():
                 _record(
                     store,
