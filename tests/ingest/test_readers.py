@@ -132,3 +132,21 @@ def test_problems_are_all_reported_not_only_the_first(tiny, tmp_path):
     assert problems[-1].rule.startswith("... and 99 more row(s)")
     text = str(exc.value)
     assert "... and 151 more problem(s) not shown" in text and text.count("\n") == 51
+
+
+def test_a_broken_row_in_one_file_is_not_blamed_on_the_next(tiny, tmp_path):
+    (tmp_path / "accounts.csv").write_text("account_id,name\nK1,Kappa\nK2\n")
+    (tmp_path / "people.csv").write_text(P_HEAD + "\nP1,Ann,,AM,,,,,\n")
+    with pytest.raises(InputError) as exc:
+        import_files(tiny, "native", [tmp_path / "accounts.csv", tmp_path / "people.csv"])
+    assert [str(p) for p in exc.value.problems] == [
+        "accounts.csv:3: value 'K2' — truncated row: fewer fields than the header"
+    ]
+
+
+def test_clean_csv_fast_path_trims_text_like_the_careful_path(tiny, tmp_path):
+    f = tmp_path / "people.csv"
+    f.write_text(P_HEAD + "\n P1 , Ann ,,AM, 10.5 ,EUR,2020-01-01,,\n")
+    import_files(tiny, "native", [f])
+    row = tiny.query("SELECT person_id, name, cost_per_year FROM people WHERE name = 'Ann'")
+    assert (row.person_id[0], row.cost_per_year[0]) == ("P1", Decimal("10.50"))

@@ -60,6 +60,8 @@ class Source:
     has_row: bool = False
     sha256: str = ""
     temp_files: list[Path] = field(default_factory=list)
+    types: dict[str, str] = field(default_factory=dict)
+    delimiter: str = ","
 
     @property
     def row_sql(self) -> str:
@@ -146,6 +148,8 @@ def _open_csv(path: Path, display: str, encoding: str | None) -> Source:
     header_line = text_head.splitlines()[0]
     delim = sniff_delimiter(header_line)
     src.decimal_comma = delim == ";"
+    src.delimiter = delim
+    src.read_path = read_path  # type: ignore[attr-defined]
     src.from_sql = (
         f"read_csv({_q(str(read_path))}, all_varchar=true, header=true, delim={_q(delim)}, "
         "quote='\"', escape='\"', auto_detect=false, store_rejects=true, "
@@ -298,9 +302,9 @@ def open_source(
     elif suffix == ".parquet":
         src = Source(path, display, f"read_parquet({_q(str(path))})", [], "parquet")
         try:
-            src.columns = [
-                r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src.from_sql}").fetchall()
-            ]
+            described = con.execute(f"DESCRIBE SELECT * FROM {src.from_sql}").fetchall()
+            src.columns = [r[0] for r in described]
+            src.types = {r[0]: r[1] for r in described}
         except duckdb.Error as exc:
             src.problems.append(
                 Problem(display, None, None, None, f"not a readable Parquet file ({exc})")
@@ -339,6 +343,7 @@ def load_raw(
     cols = ", ".join((i if text else f"CAST({i} AS VARCHAR) AS {i}") for i in idents)
     row = "_row" if src.has_row else "NULL::BIGINT AS _row"
     con.execute(f"DROP TABLE IF EXISTS {name}_tmp")
+    clear_rejects(con)
     try:
         con.execute(f"CREATE TEMP TABLE {name}_tmp AS SELECT {row}, {cols} FROM {src.from_sql}")
     except duckdb.Error as exc:
@@ -384,3 +389,25 @@ def drop_temps(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     for n in names:
         if n.isidentifier():
             con.execute(f"DROP TABLE IF EXISTS {n}")
+
+
+def typed_csv_sql(src: Source, types: dict[str, str]) -> str:
+    """``read_csv`` of a CSV source with DuckDB parsing each header as the given type.
+
+    The fast path for clean files: values are parsed once, as DuckDB's own ``read_csv`` would,
+    and any value that does not parse is a rejected row (then the careful text path runs).
+    """
+    cols = ", ".join(f"{_q(n)}: {_q(types.get(n, 'VARCHAR'))}" for n in src.columns)
+    path = getattr(src, "read_path", src.path)
+    return (
+        f"read_csv({_q(str(path))}, header=true, delim={_q(src.delimiter)}, quote='\"', "
+        "escape='\"', auto_detect=false, store_rejects=true, "
+        "rejects_scan='_salesorg_rejects_scan', rejects_table='_salesorg_rejects', "
+        f"dateformat='%Y-%m-%d', columns={{{cols}}})"
+    )
+
+
+def clear_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    """Forget rows rejected by an earlier ``read_csv`` (DuckDB keeps them across scans)."""
+    con.execute("DROP TABLE IF EXISTS _salesorg_rejects")
+    con.execute("DROP TABLE IF EXISTS _salesorg_rejects_scan")

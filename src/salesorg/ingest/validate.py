@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from salesorg.errors import Problem
-from salesorg.ingest.readers import Source, csv_structure_problems
+from salesorg.ingest.readers import Source, clear_rejects, csv_structure_problems, typed_csv_sql
 from salesorg.model import TABLES, Table
 
 __all__ = ["DETAIL_CAP", "Staged", "check_all"]
@@ -54,6 +54,8 @@ class Staged:
     labels: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     recode: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: columns whose raw text of unparseable values is kept as ``<col>__bad``
+    bad: set[str] = field(default_factory=set)
 
     @property
     def name(self) -> str:
@@ -87,20 +89,12 @@ def _cast_sql(
     return f"TRY_CAST({norm} AS {type_})", norm
 
 
-def materialise(con: duckdb.DuckDBPyConnection, st: Staged) -> tuple[list[Problem], bool]:
-    """Create ``_in_<table>`` from the source in one pass; return (problems, readable)."""
+def _selects(st: Staged, *, text: bool, typed_source: bool = False) -> tuple[list[str], set[str]]:
+    """SELECT items casting the source to the model's types, plus ``__bad`` raw-text columns."""
     table = TABLES[st.table]
     src = st.source
-    text = src.kind in ("csv", "xlsx") or src.kind == "frame"
-    problems: list[Problem] = []
-    for c in table.file_columns:
-        if c.name not in st.columns and c.required and c.default is None:
-            problems.append(
-                Problem(
-                    src.display, 1, st.labels.get(c.name, c.name), None, "missing required column"
-                )
-            )
     selects = []
+    bad: set[str] = set()
     if src.has_row:
         selects.append("_row")
     if "_file" in src.columns:
@@ -115,19 +109,77 @@ def materialise(con: duckdb.DuckDBPyConnection, st: Staged) -> tuple[list[Proble
             )
             selects.append(f"{default} AS {_ident(c.name)}")
             continue
+        header = raw.strip('"').replace('""', '"')
+        same_type = (typed_source and raw.startswith('"')) or src.types.get(header) == c.type
         if c.name in st.recode:
             cases = " ".join(f"WHEN {_q(k)} THEN {_q(v)}" for k, v in st.recode[c.name].items())
             raw = f"CASE trim({raw}) {cases} ELSE {raw} END"
-        typed, norm = _cast_sql(raw, c.type, text_source=text, decimal_comma=src.decimal_comma)
+        if same_type:
+            typed, norm = (f"nullif(trim({raw}), '')" if c.type == "VARCHAR" else raw), None
+        else:
+            typed, norm = _cast_sql(raw, c.type, text_source=text, decimal_comma=src.decimal_comma)
         if c.default is not None:
             typed = f"coalesce({typed}, {_q(c.default)})"
         selects.append(f"{typed} AS {_ident(c.name)}")
         if norm is not None:
+            bad.add(c.name)
             selects.append(
                 f"CASE WHEN {norm} IS NOT NULL AND {typed} IS NULL THEN {norm} END "
                 f"AS {_ident(c.name + '__bad')}"
             )
+    return selects, bad
+
+
+def _materialise_typed_csv(con: duckdb.DuckDBPyConnection, st: Staged) -> bool:
+    """Fast path: let DuckDB parse the CSV as typed columns; False if any row was rejected.
+
+    On a clean file this costs what DuckDB's own ``read_csv`` costs. Any rejected row (a value
+    that does not parse, a broken row) sends the file down the careful text path, which
+    locates every problem.
+    """
+    table = TABLES[st.table]
+    src = st.source
+    types = {}
+    for c in table.file_columns:
+        raw = st.columns.get(c.name)
+        if raw is not None and raw.startswith('"'):
+            types[raw.strip('"').replace('""', '"')] = c.type
+    selects, bad = _selects(st, text=False, typed_source=True)
+    clear_rejects(con)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {st.name} AS SELECT {', '.join(selects)} "
+            f"FROM {typed_csv_sql(src, types)}"
+        )
+        rejected = con.execute("SELECT count(*) FROM _salesorg_rejects").fetchall()[0][0]
+    except duckdb.Error:
+        rejected = 1
+    if rejected:
+        con.execute(f"DROP TABLE IF EXISTS {st.name}")
+        return False
+    st.bad = bad
+    return True
+
+
+def materialise(con: duckdb.DuckDBPyConnection, st: Staged) -> tuple[list[Problem], bool]:
+    """Create ``_in_<table>`` from the source in one pass; return (problems, readable)."""
+    table = TABLES[st.table]
+    src = st.source
+    text = src.kind in ("csv", "xlsx") or src.kind == "frame"
+    problems: list[Problem] = []
+    for c in table.file_columns:
+        if c.name not in st.columns and c.required and c.default is None:
+            problems.append(
+                Problem(
+                    src.display, 1, st.labels.get(c.name, c.name), None, "missing required column"
+                )
+            )
+    fast = src.kind == "csv" and not src.decimal_comma and not st.recode
+    if fast and _materialise_typed_csv(con, st):
+        return problems, True
+    selects, st.bad = _selects(st, text=text)
     con.execute(f"DROP TABLE IF EXISTS {st.name}")
+    clear_rejects(con)
     try:
         con.execute(
             f"CREATE TEMP TABLE {st.name} AS SELECT {', '.join(selects)} FROM {src.from_sql}"
@@ -160,7 +212,7 @@ def _rules(st: Staged, present: set[str]) -> tuple[list[str], list[_Rule]]:
     for c in table.file_columns:
         col = f"t.{_ident(c.name)}"
         label = st.labels.get(c.name, c.name)
-        if c.name in st.columns and c.type != "VARCHAR":
+        if c.name in st.bad:
             bad = f"t.{_ident(c.name + '__bad')}"
             what = (
                 "not a number"
@@ -169,7 +221,7 @@ def _rules(st: Staged, present: set[str]) -> tuple[list[str], list[_Rule]]:
             )
             rules.append(_Rule(label, what, f"{bad} IS NOT NULL", bad))
         if c.required and c.name in st.columns:
-            bad_null = f" AND t.{_ident(c.name + '__bad')} IS NULL" if c.type != "VARCHAR" else ""
+            bad_null = f" AND t.{_ident(c.name + '__bad')} IS NULL" if c.name in st.bad else ""
             rules.append(_Rule(label, "required value is empty", f"{col} IS NULL{bad_null}", "''"))
         if c.minimum is not None and c.name in st.columns:
             rules.append(
@@ -323,11 +375,19 @@ def check_table(con: duckdb.DuckDBPyConnection, st: Staged, present: set[str]) -
             else "duplicate ID"
         )
         rows_sql = "_row" if src.has_row else "rowid + 2"
-        dup = con.execute(
-            f"SELECT {keys}, list({rows_sql} ORDER BY {rows_sql}) AS rs FROM {st.name} "
-            f"WHERE {' AND '.join(_ident(k) + ' IS NOT NULL' for k in table.key)} "
-            f"GROUP BY {keys} HAVING count(*) > 1 ORDER BY rs[2] LIMIT {DETAIL_CAP}"
-        ).fetchall()
+        not_null = " AND ".join(_ident(k) + " IS NOT NULL" for k in table.key)
+        # count first (cheap); collect row lists only for the keys that repeat
+        n_dup = con.execute(
+            f"SELECT count(*) FROM (SELECT {keys} FROM {st.name} WHERE {not_null} "
+            f"GROUP BY {keys} HAVING count(*) > 1)"
+        ).fetchall()[0][0]
+        dup = []
+        if n_dup:
+            dup = con.execute(
+                f"SELECT {keys}, list({rows_sql} ORDER BY {rows_sql}) AS rs FROM {st.name} "
+                f"WHERE {not_null} GROUP BY {keys} HAVING count(*) > 1 ORDER BY rs[2] "
+                f"LIMIT {DETAIL_CAP}"
+            ).fetchall()
         label = st.labels.get(table.key[-1], table.key[-1])
         for d in dup:
             *vals, rs = d
