@@ -150,3 +150,38 @@ def test_clean_csv_fast_path_trims_text_like_the_careful_path(tiny, tmp_path):
     import_files(tiny, "native", [f])
     row = tiny.query("SELECT person_id, name, cost_per_year FROM people WHERE name = 'Ann'")
     assert (row.person_id[0], row.cost_per_year[0]) == ("P1", Decimal("10.50"))
+
+
+@pytest.mark.parametrize("order", ["sorted", "interleaved"])
+def test_first_history_load_computes_valid_to_whatever_the_row_order(store, tmp_path, order):
+    (tmp_path / "people.csv").write_text("person_id,name,role\nA1,Ann,AM\n")
+    (tmp_path / "stages.csv").write_text(
+        "stage,ordinal,is_closed,is_won,default_probability\nQ,1,false,false,0.1\n"
+    )
+    (tmp_path / "opportunities.csv").write_text(
+        "opportunity_id,owner_id,created_on,currency\nX,A1,2026-01-01,EUR\nY,A1,2026-01-01,EUR\n"
+    )
+    rows = [
+        ("X", "2026-01-01 10:00:00"),
+        ("X", "2026-01-03 10:00:00"),
+        ("Y", "2026-01-02 10:00:00"),
+        ("Y", "2026-01-05 10:00:00"),
+        ("X", "2026-01-04 10:00:00"),
+    ]
+    if order == "sorted":
+        rows.sort()
+    (tmp_path / "opportunity_history.csv").write_text(
+        "opportunity_id,changed_at,stage,amount\n" + "".join(f"{o},{t},Q,1\n" for o, t in rows)
+    )
+    import_files(store, "native", [tmp_path])
+    got = store.query(
+        "SELECT opportunity_id, changed_at::VARCHAR AS c, valid_to::VARCHAR AS v "
+        "FROM opportunity_history ORDER BY 1, 2"
+    )
+    assert list(zip(got.opportunity_id, got.c, got.v, strict=True)) == [
+        ("X", "2026-01-01 10:00:00", "2026-01-03 10:00:00"),
+        ("X", "2026-01-03 10:00:00", "2026-01-04 10:00:00"),
+        ("X", "2026-01-04 10:00:00", "9999-12-31 00:00:00"),
+        ("Y", "2026-01-02 10:00:00", "2026-01-05 10:00:00"),
+        ("Y", "2026-01-05 10:00:00", "9999-12-31 00:00:00"),
+    ]

@@ -130,21 +130,53 @@ def _apply(store: Store, staged: list[Staged]) -> dict[str, int]:
         if name == "opportunity_history":
             empty = not con.execute("SELECT 1 FROM opportunity_history LIMIT 1").fetchall()
             if empty:
-                con.execute(
-                    f"INSERT INTO opportunity_history ({collist}, valid_to) SELECT {collist}, "
-                    "coalesce(lead(changed_at) OVER (PARTITION BY opportunity_id ORDER BY changed_at), "
-                    f"TIMESTAMP '{OPEN_END}') FROM {st.name}"
-                )
+                _first_history_load(store, st.name, collist)
                 continue
             con.execute(
                 f"INSERT OR REPLACE INTO opportunity_history ({collist}) SELECT {collist} FROM {st.name}"
             )
             store.refresh_valid_to(f"SELECT DISTINCT opportunity_id FROM {st.name}")
             continue
-        con.execute(
-            f"INSERT OR REPLACE INTO {_ident(name)} ({collist}) SELECT {collist} FROM {st.name}"
-        )
+        empty = not con.execute(f"SELECT 1 FROM {_ident(name)} LIMIT 1").fetchall()
+        verb = "INSERT" if empty else "INSERT OR REPLACE"
+        con.execute(f"{verb} INTO {_ident(name)} ({collist}) SELECT {collist} FROM {st.name}")
     return rows
+
+
+def _first_history_load(store: Store, staged: str, collist: str) -> None:
+    """Load history into an empty table with ``valid_to`` computed on the way in.
+
+    Exports are usually sorted by opportunity and time. Then each row's ``valid_to`` is the
+    next row's ``changed_at`` (a streaming ``lead`` in file order, no sort of the whole
+    history); the order is verified first, and the result afterwards (one open row per
+    opportunity, every interval positive). Otherwise one window function partitioned by
+    opportunity computes it.
+    """
+    con = store.con
+    runs, opps, disorder = con.execute(
+        f"""SELECT count_if(prev_opp IS DISTINCT FROM opportunity_id), count(DISTINCT opportunity_id),
+                   count_if(prev_opp = opportunity_id AND prev_at >= changed_at)
+            FROM (SELECT opportunity_id, changed_at, lag(opportunity_id) OVER () AS prev_opp,
+                         lag(changed_at) OVER () AS prev_at FROM {staged})"""
+    ).fetchall()[0]
+    if runs == opps and not disorder:
+        con.execute(
+            f"INSERT INTO opportunity_history ({collist}, valid_to) SELECT {collist}, "
+            "CASE WHEN lead(opportunity_id) OVER () = opportunity_id THEN lead(changed_at) OVER () "
+            f"ELSE TIMESTAMP '{OPEN_END}' END FROM {staged}"
+        )
+        open_rows, bad = con.execute(
+            f"SELECT count_if(valid_to = TIMESTAMP '{OPEN_END}'), count_if(valid_to <= changed_at) "
+            "FROM opportunity_history"
+        ).fetchall()[0]
+        if open_rows != opps or bad:
+            store.refresh_valid_to()
+        return
+    con.execute(
+        f"INSERT INTO opportunity_history ({collist}, valid_to) SELECT {collist}, "
+        "coalesce(lead(changed_at) OVER (PARTITION BY opportunity_id ORDER BY changed_at), "
+        f"TIMESTAMP '{OPEN_END}') FROM {staged}"
+    )
 
 
 def _drop_temps(store: Store, staged: list[Staged]) -> None:
