@@ -185,3 +185,16 @@ def test_first_history_load_computes_valid_to_whatever_the_row_order(store, tmp_
         ("Y", "2026-01-02 10:00:00", "2026-01-05 10:00:00"),
         ("Y", "2026-01-05 10:00:00", "9999-12-31 00:00:00"),
     ]
+
+
+def test_a_bad_byte_deep_in_a_large_file_is_located_by_duckdb(tiny, tmp_path):
+    f = tmp_path / "people.csv"
+    n = 80_000  # > 4 MB, beyond the part checked in Python
+    body = "".join(f"P{i:06d},Person number {i:06d} with a long name,,AM,,,,,\n" for i in range(n))
+    f.write_bytes((P_HEAD + "\n" + body).encode() + "P9,Groß,,AM,,,,,\n".encode("cp1252"))
+    assert f.stat().st_size > 4 * 1024 * 1024
+    with pytest.raises(InputError) as exc:
+        import_files(tiny, "native", [f])
+    first = exc.value.problems[0]
+    assert (first.file, first.row) == ("people.csv", n + 2)
+    assert "--encoding" in first.rule

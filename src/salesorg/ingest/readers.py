@@ -34,8 +34,10 @@ from salesorg.errors import Problem
 
 __all__ = ["Source", "derived_source", "file_sha256", "load_raw", "open_source", "sniff_delimiter"]
 
-#: Files at most this large are fully checked for UTF-8 in Python before DuckDB reads them.
-_FULL_CHECK_BYTES = 64 * 1024 * 1024
+#: Files at most this large are fully checked for UTF-8 in Python before DuckDB reads them;
+#: larger files are checked by DuckDB while reading (a bad byte sends the file down the
+#: careful path, which reports its line).
+_FULL_CHECK_BYTES = 4 * 1024 * 1024
 _ENCODING_HINT = (
     "not valid UTF-8 — save the file as UTF-8, or pass --encoding (e.g. --encoding cp1252 "
     "or --encoding latin-1)"
@@ -322,7 +324,7 @@ def open_source(
                 )
             ],
         )
-    src.sha256 = file_sha256(path)
+
     return src
 
 
