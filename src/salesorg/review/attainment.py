@@ -45,7 +45,9 @@ def attainment(
     won = s.filter(
         s.is_won & (s.close_date >= ibis.literal(start)) & (s.close_date <= ibis.literal(end))
     )
-    booked = won.group_by("owner_id").aggregate(booked=won.amount_rc.cast("float64").sum()).execute()
+    booked = (
+        won.group_by("owner_id").aggregate(booked=won.amount_rc.cast("float64").sum()).execute()
+    )
     df = quota.rename(columns={"holder_id": "person_id"}).merge(
         booked.rename(columns={"owner_id": "person_id"}), on="person_id", how="left"
     )

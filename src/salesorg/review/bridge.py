@@ -90,9 +90,7 @@ def movement_columns(base: ibis.Table) -> dict[str, ibis.Value]:
         "reassigned_in": when(
             enters & existed & ~base.is_closed_0.coalesce(False) & ~base.scope_0, c1
         ),
-        "pulled_in": when(
-            enters & existed & ~base.is_closed_0.coalesce(False) & base.scope_0, c1
-        ),
+        "pulled_in": when(enters & existed & ~base.is_closed_0.coalesce(False) & base.scope_0, c1),
         "amount_up": when(both & (delta > zero), delta),
         "amount_down": when(both & (delta < zero), delta),
         "fx": when(both, base.amount_0_rc1.coalesce(zero) - c0),

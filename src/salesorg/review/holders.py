@@ -62,9 +62,7 @@ def holder_stats(
     d = to_date(as_of)
     state = opportunity_state(source, d, reporting_currency=reporting_currency)
     open_ = state.filter(~state.is_closed)
-    pipe = open_.group_by("owner_id").aggregate(
-        open_pipeline=open_.amount_rc.sum().cast("float64")
-    )
+    pipe = open_.group_by("owner_id").aggregate(open_pipeline=open_.amount_rc.sum().cast("float64"))
     recent = state.filter(state.created_on > ibis.literal(d - dt.timedelta(days=365)))
     typ = recent.group_by("owner_id").aggregate(
         typical_deal=recent.amount_rc.cast("float64").median(), deals_365=recent.count()

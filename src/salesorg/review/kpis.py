@@ -121,8 +121,15 @@ def headline_kpis(
         k: (None if v is None or v != v else int(v) if k in counts else float(v))
         for k, v in row.items()
     }
-    for k in ("open_pipeline", "quarter_pipeline", "next_quarter_pipeline", "booked_qtd",
-              "won_value_90d", "lost_value_90d", "new_pipeline_7d"):
+    for k in (
+        "open_pipeline",
+        "quarter_pipeline",
+        "next_quarter_pipeline",
+        "booked_qtd",
+        "won_value_90d",
+        "lost_value_90d",
+        "new_pipeline_7d",
+    ):
         out[k] = round(float(out[k] or 0.0), 2)
     quota = unit_quota(source, q0, q1, as_of=d, unit_id=unit_id, owners=owners)
     next_quota = unit_quota(source, n0, n1, as_of=d, unit_id=unit_id, owners=owners)

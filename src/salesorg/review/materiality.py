@@ -78,7 +78,11 @@ def score_changes(
         [qs / config.quota_share, ps / config.pipeline_share, tm / config.typical_multiple]
     )
     all_nan = np.all(np.isnan(scores), axis=0)
-    score = np.where(all_nan, fallback / config.typical_multiple, np.nanmax(np.where(np.isnan(scores), -np.inf, scores), axis=0))
+    score = np.where(
+        all_nan,
+        fallback / config.typical_multiple,
+        np.nanmax(np.where(np.isnan(scores), -np.inf, scores), axis=0),
+    )
     score = np.where(np.isfinite(score), score, 0.0)
     out["materiality"] = np.round(score, 4)
     out["material"] = (score >= 1.0) & (stake >= config.min_amount) & (stake > 0)

@@ -43,8 +43,10 @@ def reporting_meter(
     """
     m = defaults or MeterDefaults()
     with_tool = (
-        m.pack_minutes_per_week + m.minutes_per_exception * exceptions_per_week
-    ) * WEEKS_PER_MONTH / 60.0
+        (m.pack_minutes_per_week + m.minutes_per_exception * exceptions_per_week)
+        * WEEKS_PER_MONTH
+        / 60.0
+    )
     try:
         from salesorg.orgdesign.timebudget import reporting_hours  # type: ignore[import-not-found]
 

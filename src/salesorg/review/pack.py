@@ -98,7 +98,11 @@ def _kpi_section(doc: Document, review: Review) -> None:
                 "unit": "%" if kind == "share" else _unit(kind, review.currency),
             }
         )
-    sec.add(TableBlock("KPIs", pd.DataFrame(rows), title="KPIs now, at the last review and a quarter ago"))
+    sec.add(
+        TableBlock(
+            "KPIs", pd.DataFrame(rows), title="KPIs now, at the last review and a quarter ago"
+        )
+    )
     if lq:
         sec.add(
             Paragraph(
@@ -145,7 +149,7 @@ def _bridge_section(doc: Document, review: Review) -> None:
 
 def _coverage_section(doc: Document, review: Review) -> None:
     cur = review.kpis["current"]
-    q0, q1 = quarter_bounds(review.as_of)
+    q0, _ = quarter_bounds(review.as_of)
     n0, _ = next_quarter(review.as_of)
     sec = doc.section("Coverage")
     rows = [
@@ -196,7 +200,9 @@ def _exceptions_section(doc: Document, review: Review) -> None:
                 + "."
             )
         )
-    frame = ex.sort_values(["manager_id", "materiality"], ascending=[True, False], na_position="last")
+    frame = ex.sort_values(
+        ["manager_id", "materiality"], ascending=[True, False], na_position="last"
+    )
     sec.add(
         TableBlock(
             "Exceptions",
@@ -216,7 +222,9 @@ def _trend_section(doc: Document, review: Review, owners: Any) -> None:
     if len(plot):
         sec.add(
             Chart(
-                trend(plot, x="quarter", y="win_rate", x_type="O", y_format="%", y_title="win rate"),
+                trend(
+                    plot, x="quarter", y="win_rate", x_type="O", y_format="%", y_title="win rate"
+                ),
                 "Win rate by quarter (by count)",
             )
         )
@@ -265,7 +273,11 @@ def _attainment_section(doc: Document, review: Review, owners: Any) -> None:
         sec.add(
             Chart(
                 histogram(
-                    list(att["attainment"]), step=0.1, rule_at=1.0, x_title="attainment", x_format="%"
+                    list(att["attainment"]),
+                    step=0.1,
+                    rule_at=1.0,
+                    x_title="attainment",
+                    x_format="%",
                 ),
                 "Year-to-date attainment of people (quota pro rata)",
             )
@@ -276,7 +288,13 @@ def _attainment_section(doc: Document, review: Review, owners: Any) -> None:
     if len(plot) > 1:
         sec.add(
             Chart(
-                trend(plot.assign(year=plot["year"].astype(str)), x="year", y="share_above", x_type="O", y_format="%"),
+                trend(
+                    plot.assign(year=plot["year"].astype(str)),
+                    x="year",
+                    y="share_above",
+                    x_type="O",
+                    y_format="%",
+                ),
                 "Share of people at or above 100 %, by year",
             )
         )
@@ -414,7 +432,9 @@ def review_pack(review: Review, source: Any) -> Document:
     sec.add(
         TableBlock(
             "Changes",
-            all_changes[[*_EXCEPTION_COLS, "stale_threshold", "days_unchanged"]].reset_index(drop=True),
+            all_changes[[*_EXCEPTION_COLS, "stale_threshold", "days_unchanged"]].reset_index(
+                drop=True
+            ),
             title="Every change since the last review",
             money=("amount_before", "amount_after"),
             max_rows=50,

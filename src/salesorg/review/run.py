@@ -81,8 +81,7 @@ class Review:
 
         def recs(df: pd.DataFrame) -> list[dict[str, Any]]:
             return [
-                {c: jsonable(r[c]) for c in CHANGE_COLUMNS}
-                for r in df.to_dict(orient="records")
+                {c: jsonable(r[c]) for c in CHANGE_COLUMNS} for r in df.to_dict(orient="records")
             ]
 
         return {

@@ -80,7 +80,7 @@ def resolve_scope(source: TableSource, as_of: dt.date, unit_id: str | None = Non
         known = ", ".join(sorted(units)[:10])
         raise NotFoundError(
             f"unit {unit_id!r} not found — known units include {known}; "
-            "list them with `salesorg sql \"SELECT unit_id, name, kind FROM units\"`"
+            'list them with `salesorg sql "SELECT unit_id, name, kind FROM units"`'
         )
     name, kind, parent = units[unit_id]
     if parent is None:

@@ -40,7 +40,9 @@ def quarterly_trend(
         starts.append(quarter_bounds(starts[-1] - dt.timedelta(days=1))[0])
     first = starts[-1]
     s = scoped(opportunity_state(source, d), owners)
-    s = s.filter(s.is_closed & (s.close_date >= ibis.literal(first)) & (s.close_date <= ibis.literal(d)))
+    s = s.filter(
+        s.is_closed & (s.close_date >= ibis.literal(first)) & (s.close_date <= ibis.literal(d))
+    )
     s = s.mutate(
         qi=s.close_date.year() * 10 + s.close_date.quarter(),
         amt=s.amount_rc.cast("float64"),
@@ -71,7 +73,9 @@ def quarterly_trend(
                 "win_rate": won / (won + lost) if won + lost else None,
                 "win_rate_value": booked / (booked + lost_v) if booked + lost_v > 0 else None,
                 "booked": round(booked, 2),
-                "cycle_days": None if r is None or r["cycle_days"] != r["cycle_days"] else float(r["cycle_days"]),
+                "cycle_days": None
+                if r is None or r["cycle_days"] != r["cycle_days"]
+                else float(r["cycle_days"]),
             }
         )
     return pd.DataFrame(rows)
@@ -93,7 +97,9 @@ def stage_conversion(
         state.is_closed
         & (state.close_date > ibis.literal(d - dt.timedelta(days=lookback_days)))
         & (state.close_date <= ibis.literal(d))
-    ).select(c_id=state.opportunity_id, c_won=state.is_won, c_pipeline=state.pipeline.coalesce("default"))
+    ).select(
+        c_id=state.opportunity_id, c_won=state.is_won, c_pipeline=state.pipeline.coalesce("default")
+    )
     h = source.table("opportunity_history")
     h = h.filter(h.changed_at < ibis.literal(as_of_instant(d)))
     visits = h.select("opportunity_id", "stage").distinct()
