@@ -87,9 +87,7 @@ def load_mini(store: Store) -> None:
     for a in ("A1", "A2", "A3"):
         for q in range(4):
             start = dt.date(2026, 3 * q + 1, 1)
-            end = (
-                dt.date(2026 + (q == 3), (3 * q + 3) % 12 + 1, 1) - dt.timedelta(days=1)
-            )
+            end = dt.date(2026 + (q == 3), (3 * q + 3) % 12 + 1, 1) - dt.timedelta(days=1)
             quotas.append(
                 {
                     "holder_id": a,

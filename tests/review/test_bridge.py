@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from conftest import D, S, add_deal, load_mini
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import D, S, add_deal, load_mini
 from salesorg.review import MOVEMENTS, ReviewConfig, bridge, change_base
 from salesorg.review.config import quarter_bounds
 from salesorg.store import Store
@@ -137,7 +137,9 @@ def _replay(deals: dict[str, list], day: dt.date, q: tuple[dt.date, dt.date] | N
     """The pipeline at the end of ``day``, computed directly from the events."""
     total = Decimal(0)
     for rows in deals.values():
-        known = [r for r in rows if r[0] < dt.datetime.combine(day + dt.timedelta(days=1), dt.time())]
+        known = [
+            r for r in rows if r[0] < dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+        ]
         if not known:
             continue
         _, stage, cents, close, owner = known[-1]
@@ -183,7 +185,13 @@ def test_bridge_reconciles_exactly_for_random_histories(
             store,
             f"R{i}",
             [
-                (at.isoformat(), stage, Decimal(cents) / 100, None if c is None else c.isoformat(), o)
+                (
+                    at.isoformat(),
+                    stage,
+                    Decimal(cents) / 100,
+                    None if c is None else c.isoformat(),
+                    o,
+                )
                 for at, stage, cents, c, o in rows
             ],
         )

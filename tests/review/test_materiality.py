@@ -4,8 +4,8 @@ import math
 
 import pandas as pd
 import pytest
-from conftest import D, S, add_deal
 
+from conftest import D, S, add_deal
 from salesorg.review import ReviewConfig, run_review
 from salesorg.review.holders import holder_stats
 from salesorg.review.materiality import score_changes, suppression_reasons
@@ -40,9 +40,7 @@ def test_a_30k_deal_of_a_big_quota_holder_is_suppressed_and_of_a_small_one_shown
 
 def test_an_amount_only_change_is_scored_on_the_change_not_the_deal() -> None:
     holders = _holders(A=(100_000, 1_000_000, 50_000))
-    out = score_changes(
-        pd.DataFrame([_change("A", 90_000, 100_000, ["amount_up"])]), holders
-    )
+    out = score_changes(pd.DataFrame([_change("A", 90_000, 100_000, ["amount_up"])]), holders)
     assert out.iloc[0]["stake"] == 10_000
     assert not out.iloc[0]["material"]
 
@@ -99,12 +97,24 @@ def test_holder_stats_come_from_the_state_on_the_review_date(mini: Store) -> Non
 
 def test_review_shows_material_changes_and_counts_the_rest(mini: Store) -> None:
     # A1: quarterly quota 1,000; a 500 loss is material, a 10 slip is not
-    add_deal(mini, "BIG", [("2026-03-01T10:00:00", "Qualify", 500, "2026-04-30", "A1"),
-                           ("2026-03-27T10:00:00", "Lost", 500, "2026-03-27", "A1")])
+    add_deal(
+        mini,
+        "BIG",
+        [
+            ("2026-03-01T10:00:00", "Qualify", 500, "2026-04-30", "A1"),
+            ("2026-03-27T10:00:00", "Lost", 500, "2026-03-27", "A1"),
+        ],
+    )
     for i in range(8):
         add_deal(mini, f"F{i}", [("2026-03-01T10:00:00", "Qualify", 100, "2026-04-30", "A1")])
-    add_deal(mini, "SMALL", [("2026-03-01T10:00:00", "Qualify", 10, "2026-04-30", "A1"),
-                             ("2026-03-27T10:00:00", "Qualify", 10, "2026-05-30", "A1")])
+    add_deal(
+        mini,
+        "SMALL",
+        [
+            ("2026-03-01T10:00:00", "Qualify", 10, "2026-04-30", "A1"),
+            ("2026-03-27T10:00:00", "Qualify", 10, "2026-05-30", "A1"),
+        ],
+    )
     review = run_review(mini, D, S, compare=False)
     assert list(review.exceptions["opportunity_id"]) == ["BIG"]
     assert review.suppressed["count"] == 1

@@ -19,9 +19,10 @@ from collections.abc import Iterable
 import ibis
 import pandas as pd
 
-from salesorg.metrics.pit import TableSource, opportunity_state, to_date
+from salesorg.metrics.pit import TableSource, to_date
 from salesorg.review.holders import quota_for_period
 from salesorg.review.kpis import scoped
+from salesorg.review.source import state_at
 
 __all__ = ["attainment", "current_attainment", "share_above_by_year"]
 
@@ -41,7 +42,7 @@ def attainment(
     if owners is not None:
         quota = quota[quota["holder_id"].isin(set(owners))]
     quota = quota[quota["quota"] > 0]
-    s = scoped(opportunity_state(source, d), owners)
+    s = scoped(state_at(source, d), owners)
     won = s.filter(
         s.is_won & (s.close_date >= ibis.literal(start)) & (s.close_date <= ibis.literal(end))
     )

@@ -30,6 +30,7 @@ import ibis
 
 from salesorg.metrics.pit import TableSource, fx_rates_as_of, opportunity_state, to_date
 from salesorg.review.config import FLAGS, ReviewConfig, quarter_bounds
+from salesorg.review.source import state_at
 from salesorg.review.stale import stage_thresholds
 
 __all__ = ["FLAGS", "change_base", "flag_names"]
@@ -78,10 +79,13 @@ def change_base(
     d, s = to_date(as_of), to_date(since)
     if reporting_currency is None:
         reporting_currency = getattr(source, "reporting_currency", "EUR")
+        s1 = state_at(source, d).view()
+        s0 = state_at(source, s).view()
+    else:
+        s1 = opportunity_state(source, d, reporting_currency=reporting_currency).view()
+        s0 = opportunity_state(source, s, reporting_currency=reporting_currency).view()
     # .view(): both states derive from the same tables; without it Ibis may resolve a column
     # of one state to the other's identical expression when they are joined
-    s1 = opportunity_state(source, d, reporting_currency=reporting_currency).view()
-    s0 = opportunity_state(source, s, reporting_currency=reporting_currency).view()
     s0 = s0.select(opportunity_id=s0.opportunity_id, **{f"{c}_0": s0[c] for c in _BEFORE})
     j = s1.left_join(s0, s1.opportunity_id == s0.opportunity_id)
     j = j.select(*[s1[c] for c in s1.columns], *[s0[f"{c}_0"] for c in _BEFORE])

@@ -20,9 +20,10 @@ from typing import Any
 
 import ibis
 
-from salesorg.metrics.pit import TableSource, opportunity_state, to_date
+from salesorg.metrics.pit import TableSource, to_date
 from salesorg.review.config import quarter_bounds, quarter_label
 from salesorg.review.kpis import scoped
+from salesorg.review.source import state_at
 from salesorg.review.trends import stage_conversion
 
 __all__ = ["forecast_rollup"]
@@ -52,7 +53,7 @@ def forecast_rollup(
                 f"stage {r.stage}: only {r.reached} closed deals passed through it in the last "
                 f"365 days (< {min_reached}); using the CRM probability {r.default_probability}"
             )
-    s = scoped(opportunity_state(source, d), owners)
+    s = scoped(state_at(source, d), owners)
     s = s.mutate(pl=s.pipeline.coalesce("default"), amt=s.amount_rc.cast("float64"))
     lo, hi = ibis.literal(q0), ibis.literal(q1)
     booked = s.filter(s.is_won & (s.close_date >= lo) & (s.close_date <= ibis.literal(d)))

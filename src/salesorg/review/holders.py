@@ -14,8 +14,27 @@ import pandas as pd
 
 from salesorg.metrics.pit import TableSource, fx_rates_as_of, opportunity_state, to_date
 from salesorg.review.config import quarter_bounds
+from salesorg.review.source import memo, state_at
 
 __all__ = ["holder_stats", "quota_for_period"]
+
+
+def _quotas(source: TableSource, as_of: dt.date, reporting_currency: str) -> pd.DataFrame:
+    """Every quota row with its amount in the reporting currency at the rate known on D."""
+    q = source.table("quotas")
+    rates = fx_rates_as_of(source, as_of, reporting_currency).view()
+    q = q.left_join(rates, q.currency == rates.currency)
+    rate = ibis.ifelse(q.currency == reporting_currency, 1.0, rates.rate)
+    df = q.select(
+        "holder_id",
+        "kind",
+        "period_start",
+        "period_end",
+        amount_rc=q.amount.cast("float64") * rate,
+    ).execute()
+    for c in ("period_start", "period_end"):
+        df[c] = pd.to_datetime(df[c])
+    return df
 
 
 def quota_for_period(
@@ -31,26 +50,25 @@ def quota_for_period(
 
     A quota row whose period only overlaps ``start..end`` contributes pro rata by days (an
     annual quota gives a quarter about a quarter of it). Converted at the rate known on
-    ``as_of``. Columns: ``holder_id``, ``quota``.
+    ``as_of``. Columns: ``holder_id``, ``quota``. The quota table is small: it is read once
+    per review (memoised on a :class:`~salesorg.review.source.ReviewSource`).
     """
     if reporting_currency is None:
         reporting_currency = getattr(source, "reporting_currency", "EUR")
-    q = source.table("quotas")
-    lo, hi = ibis.literal(start), ibis.literal(end)
-    q = q.filter((q.kind == kind) & (q.period_start <= hi) & (q.period_end >= lo))
-    rates = fx_rates_as_of(source, as_of, reporting_currency).view()
-    q = q.left_join(rates, q.currency == rates.currency)
-    ov_start = ibis.greatest(q.period_start, lo)
-    ov_end = ibis.least(q.period_end, hi)
-    overlap = ov_end.delta(ov_start, unit="day") + 1
-    length = q.period_end.delta(q.period_start, unit="day") + 1
-    rate = ibis.ifelse(q.currency == reporting_currency, 1.0, rates.rate)
-    q = q.select(
-        holder_id=q.holder_id,
-        quota=q.amount.cast("float64") * rate * overlap.cast("float64") / length.cast("float64"),
+    d = to_date(as_of)
+    q = memo(
+        source, ("quotas", d, reporting_currency), lambda: _quotas(source, d, reporting_currency)
     )
-    out = q.group_by("holder_id").aggregate(quota=q.quota.sum()).execute()
-    return out
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    q = q[(q["kind"] == kind) & (q["period_start"] <= hi) & (q["period_end"] >= lo)]
+    if q.empty:
+        return pd.DataFrame({"holder_id": pd.Series(dtype=object), "quota": pd.Series(dtype=float)})
+    ov_start = q["period_start"].where(q["period_start"] > lo, lo)
+    ov_end = q["period_end"].where(q["period_end"] < hi, hi)
+    overlap = (ov_end - ov_start).dt.days + 1
+    length = (q["period_end"] - q["period_start"]).dt.days + 1
+    part = q.assign(quota=q["amount_rc"] * overlap / length)
+    return part.groupby("holder_id", as_index=False)["quota"].sum()
 
 
 def holder_stats(
@@ -60,7 +78,10 @@ def holder_stats(
     their deals created in the 365 days to D, any stage), ``deals_365`` and ``quarter_quota``
     (individual quota of D's quarter). Indexed by ``owner_id``."""
     d = to_date(as_of)
-    state = opportunity_state(source, d, reporting_currency=reporting_currency)
+    if reporting_currency is None:
+        state = state_at(source, d)
+    else:
+        state = opportunity_state(source, d, reporting_currency=reporting_currency)
     open_ = state.filter(~state.is_closed)
     pipe = open_.group_by("owner_id").aggregate(open_pipeline=open_.amount_rc.sum().cast("float64"))
     recent = state.filter(state.created_on > ibis.literal(d - dt.timedelta(days=365)))

@@ -29,9 +29,10 @@ from typing import Any
 
 import ibis
 
-from salesorg.metrics.pit import TableSource, opportunity_state, to_date
+from salesorg.metrics.pit import TableSource, to_date
 from salesorg.review.config import next_quarter, quarter_bounds
 from salesorg.review.holders import quota_for_period
+from salesorg.review.source import state_at
 
 __all__ = ["headline_kpis", "scoped", "unit_quota"]
 
@@ -82,7 +83,7 @@ def headline_kpis(
     d = to_date(as_of)
     q0, q1 = quarter_bounds(d)
     n0, n1 = next_quarter(d)
-    s = scoped(opportunity_state(source, d), owners)
+    s = scoped(state_at(source, d), owners)
     amt = s.amount_rc.cast("float64")
     is_open = ~s.is_closed
     cd = s.close_date

@@ -407,10 +407,15 @@ def _meter_section(doc: Document, review: Review) -> None:
     }
 
 
-def review_pack(review: Review, source: Any) -> Document:
-    """The pack of ``review`` as a :class:`Document` (``source`` is the store it came from,
-    used for the trend, attainment and forecast sections)."""
-    review.extras["source"] = source
+def review_pack(review: Review, source: Any = None) -> Document:
+    """The pack of ``review`` as a :class:`Document`.
+
+    The trend, attainment and forecast sections query ``source`` (default: the source the
+    review was computed from, whose point-in-time states are already cached).
+    """
+    review.extras["source"] = (
+        review.source if source is None or review.source is not None else source
+    )
     owners = review.scope.people
     scope = review.scope
     title = f"Pipeline review — {scope.name}"

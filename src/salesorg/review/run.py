@@ -22,6 +22,7 @@ from salesorg.review.holders import holder_stats
 from salesorg.review.kpis import headline_kpis
 from salesorg.review.materiality import score_changes, suppression_reasons
 from salesorg.review.scope import Scope, resolve_scope
+from salesorg.review.source import ReviewSource
 
 __all__ = ["CHANGE_COLUMNS", "Review", "default_as_of", "run_review"]
 
@@ -64,6 +65,8 @@ class Review:
     kpis: dict[str, Any]
     currency: str = "EUR"
     extras: dict[str, Any] = field(default_factory=dict)
+    #: the (caching) source the review was computed from; the pack reuses it
+    source: Any = field(default=None, repr=False, compare=False)
 
     @property
     def unit_id(self) -> str | None:
@@ -158,6 +161,8 @@ def run_review(
     from salesorg.errors import ConfigError
 
     config = config or ReviewConfig()
+    if not isinstance(source, ReviewSource):
+        source = ReviewSource(source)
     d = to_date(as_of)
     s = to_date(since) if since is not None else d - dt.timedelta(days=7)
     if s >= d:
@@ -194,4 +199,5 @@ def run_review(
         suppressed=suppression_reasons(scored, config=config),
         kpis=kpis,
         currency=currency,
+        source=source,
     )

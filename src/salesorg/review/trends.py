@@ -18,9 +18,10 @@ from collections.abc import Iterable
 import ibis
 import pandas as pd
 
-from salesorg.metrics.pit import TableSource, as_of_instant, opportunity_state, to_date
+from salesorg.metrics.pit import TableSource, as_of_instant, to_date
 from salesorg.review.config import quarter_bounds
 from salesorg.review.kpis import scoped
+from salesorg.review.source import state_at
 
 __all__ = ["quarterly_trend", "stage_conversion"]
 
@@ -39,7 +40,7 @@ def quarterly_trend(
     for _ in range(quarters - 1):
         starts.append(quarter_bounds(starts[-1] - dt.timedelta(days=1))[0])
     first = starts[-1]
-    s = scoped(opportunity_state(source, d), owners)
+    s = scoped(state_at(source, d), owners)
     s = s.filter(
         s.is_closed & (s.close_date >= ibis.literal(first)) & (s.close_date <= ibis.literal(d))
     )
@@ -92,7 +93,7 @@ def stage_conversion(
     and ``win_rate`` (= won / reached), with the stage's ``ordinal`` and CRM
     ``default_probability``; ordered by ordinal."""
     d = to_date(as_of)
-    state = scoped(opportunity_state(source, d), owners)
+    state = scoped(state_at(source, d), owners)
     closed = state.filter(
         state.is_closed
         & (state.close_date > ibis.literal(d - dt.timedelta(days=lookback_days)))
