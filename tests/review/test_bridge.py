@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from review_helpers import D, S, add_deal, load_mini
 
-from conftest import D, S, add_deal, load_mini
 from salesorg.review import MOVEMENTS, ReviewConfig, bridge, change_base
 from salesorg.review.config import quarter_bounds
 from salesorg.store import Store

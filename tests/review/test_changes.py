@@ -3,8 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from review_helpers import D, S, add_deal
 
-from conftest import D, S, add_deal
 from salesorg.review import ReviewConfig, change_base
 from salesorg.review.changes import flag_names
 from salesorg.review.stale import stage_thresholds

@@ -4,8 +4,8 @@ import math
 
 import pandas as pd
 import pytest
+from review_helpers import D, S, add_deal
 
-from conftest import D, S, add_deal
 from salesorg.review import ReviewConfig, run_review
 from salesorg.review.holders import holder_stats
 from salesorg.review.materiality import score_changes, suppression_reasons
