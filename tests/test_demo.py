@@ -181,6 +181,8 @@ def test_demo_date_constant_is_a_date() -> None:
 
 
 def test_cli_demo_rebuilds_the_store_and_prints_a_summary(tmp_path: Path) -> None:
+    import json
+
     from salesorg.cli import main
 
     db = tmp_path / "demo.duckdb"
@@ -189,6 +191,9 @@ def test_cli_demo_rebuilds_the_store_and_prints_a_summary(tmp_path: Path) -> Non
     with Store.open(db, read_only=True) as s:
         n = s.count("opportunities")
     assert 25_000 <= n <= 40_000
+    snapshot = json.loads((tmp_path / "out" / "metrics.json").read_text(encoding="utf-8"))
+    assert snapshot["as_of"] == "2026-11-20" and snapshot["reporting_currency"] == "EUR"
+    assert snapshot["pipeline"][0]["open_count"] > 500
 
 
 def test_cli_demo_json_names_the_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
