@@ -107,10 +107,10 @@ def build_deals(
         month = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
         tenure = days - day(hired[s.person_id])
         rate = p.creation_per_weekday * _SEASON[month] * (0.4 + 0.6 * _ramp(tenure, 120))
-        n = rng.poisson(rate)
-        owner_l.append(np.repeat(s.person_id, n.sum()))
-        team_l.append(np.full(n.sum(), s.team))
-        day_l.append(np.repeat(days, n))
+        counts = rng.poisson(rate)
+        owner_l.append(np.repeat(s.person_id, counts.sum()))
+        team_l.append(np.full(counts.sum(), s.team))
+        day_l.append(np.repeat(days, counts))
     owner = np.concatenate(owner_l)
     team = np.concatenate(team_l)
     t0 = np.concatenate(day_l)
@@ -207,19 +207,22 @@ def build_deals(
         cands = [pid for pid, a, b in seg_by_team[ti] if a <= when < b and pid != not_]
         return cands[rng.integers(len(cands))] if cands else None
 
-    r_i, r_d, r_o = [], [], []
-    for pid, leave in org.leavers.items():
-        ld = day(leave)
+    moves: list[tuple[int, int, str]] = []  # (deal, day, new owner)
+    for pid, left_on in org.leavers.items():
+        ld = day(left_on)
         for i in np.flatnonzero((owner == pid) & (t0 < ld) & (t_close > ld)):
             new_owner = teammate(int(team[i]), ld, pid)
             if new_owner:
-                r_i.append(i), r_d.append(ld), r_o.append(new_owner)
+                moves.append((int(i), ld, new_owner))
     for i in np.flatnonzero(rng.random(n) < 0.015):
         if t_close[i] - t0[i] > 2 and owner[i] not in org.leavers:
-            when = int(rng.integers(t0[i] + 1, t_close[i]))
-            new_owner = teammate(int(team[i]), when, str(owner[i]))
+            moved_on = int(rng.integers(t0[i] + 1, t_close[i]))
+            new_owner = teammate(int(team[i]), moved_on, str(owner[i]))
             if new_owner:
-                r_i.append(i), r_d.append(when), r_o.append(new_owner)
+                moves.append((int(i), moved_on, new_owner))
+    if moves:
+        r_i, r_d, r_o = zip(*moves, strict=True)
+        add(np.array(r_i), np.array(r_d), 2, owner=np.array(r_o, dtype=object))
     if r_i:
         add(np.array(r_i), np.array(r_d), 2, owner=np.array(r_o, dtype=object))
 
