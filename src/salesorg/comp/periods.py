@@ -82,10 +82,7 @@ def _label(kind: str, start: dt.date, start_month: int) -> str:
     if kind == "month":
         return f"{start.year}-{start.month:02d}"
     fy = fiscal_year_start(start, start_month)
-    if start_month == 1:
-        year_label = f"{fy.year}"
-    else:
-        year_label = f"FY{fy.year + 1}"
+    year_label = f"{fy.year}" if start_month == 1 else f"FY{fy.year + 1}"
     if kind == "year":
         return year_label
     q = ((start.month - start_month) % 12) // 3 + 1

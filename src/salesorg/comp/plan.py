@@ -21,6 +21,7 @@ References:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -135,7 +136,7 @@ class Component(_Model):
             if self.tiers[0].from_pct != 0:
                 raise ValueError("the first tier must start at from = 0")
             starts = [t.from_pct for t in self.tiers]
-            if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
+            if any(b <= a for a, b in itertools.pairwise(starts)):
                 raise ValueError(f"tier starts must strictly increase, got {starts}")
         return self
 
