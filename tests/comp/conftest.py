@@ -20,7 +20,9 @@ PEOPLE = [
 ]
 
 
-def base_company(store: Store, *, quota: str = "100000.00", quarters: tuple[int, ...] = (1, 2, 3, 4)) -> None:
+def base_company(
+    store: Store, *, quota: str = "100000.00", quarters: tuple[int, ...] = (1, 2, 3, 4)
+) -> None:
     """Units T1 (M1 manages A1, A2) and T2 (A3); each AM has ``quota`` EUR in each 2026 quarter."""
     store.insert_frame(
         "units",
@@ -35,8 +37,14 @@ def base_company(store: Store, *, quota: str = "100000.00", quarters: tuple[int,
         "people",
         pd.DataFrame(
             [
-                {"person_id": p, "name": n, "role": r, "cost_per_year": Decimal("100000.00"),
-                 "currency": "EUR", "hired_on": dt.date(2020, 1, 1)}
+                {
+                    "person_id": p,
+                    "name": n,
+                    "role": r,
+                    "cost_per_year": Decimal("100000.00"),
+                    "currency": "EUR",
+                    "hired_on": dt.date(2020, 1, 1),
+                }
                 for p, n, r, _, _ in PEOPLE
             ]
         ),
@@ -54,10 +62,20 @@ def base_company(store: Store, *, quota: str = "100000.00", quarters: tuple[int,
         "stages",
         pd.DataFrame(
             [
-                {"pipeline": "default", "stage": s, "ordinal": i, "is_closed": c, "is_won": w,
-                 "default_probability": pr}
+                {
+                    "pipeline": "default",
+                    "stage": s,
+                    "ordinal": i,
+                    "is_closed": c,
+                    "is_won": w,
+                    "default_probability": pr,
+                }
                 for i, (s, c, w, pr) in enumerate(
-                    [("Open", False, False, 0.3), ("Won", True, True, 1.0), ("Lost", True, False, 0.0)]
+                    [
+                        ("Open", False, False, 0.3),
+                        ("Won", True, True, 1.0),
+                        ("Lost", True, False, 0.0),
+                    ]
                 )
             ]
         ),
@@ -67,8 +85,16 @@ def base_company(store: Store, *, quota: str = "100000.00", quarters: tuple[int,
         start = dt.date(2026, 3 * q - 2, 1)
         end = (dt.date(2026, 3 * q + 1, 1) if q < 4 else dt.date(2027, 1, 1)) - dt.timedelta(days=1)
         for p in ("A1", "A2", "A3"):
-            rows.append({"holder_id": p, "period_start": start, "period_end": end,
-                         "amount": Decimal(quota), "currency": "EUR", "kind": "individual"})
+            rows.append(
+                {
+                    "holder_id": p,
+                    "period_start": start,
+                    "period_end": end,
+                    "amount": Decimal(quota),
+                    "currency": "EUR",
+                    "kind": "individual",
+                }
+            )
     store.insert_frame("quotas", pd.DataFrame(rows))
 
 
@@ -87,10 +113,21 @@ def add_deal(
     """A deal opened on ``created_on`` and won on ``won_on`` at ``amount`` (optionally lost later)."""
     store.insert_frame(
         "opportunities",
-        pd.DataFrame([{"opportunity_id": opp, "account_id": None, "owner_id": owner, "name": opp,
-                       "product": product, "deal_type": deal_type,
-                       "created_on": dt.date.fromisoformat(created_on), "currency": "EUR",
-                       "pipeline": "default"}]),
+        pd.DataFrame(
+            [
+                {
+                    "opportunity_id": opp,
+                    "account_id": None,
+                    "owner_id": owner,
+                    "name": opp,
+                    "product": product,
+                    "deal_type": deal_type,
+                    "created_on": dt.date.fromisoformat(created_on),
+                    "currency": "EUR",
+                    "pipeline": "default",
+                }
+            ]
+        ),
     )
     won = dt.date.fromisoformat(won_on)
     hist = [
@@ -102,9 +139,20 @@ def add_deal(
         hist.append((dt.datetime.combine(lost, dt.time(11)), "Lost", lost))
     store.insert_frame(
         "opportunity_history",
-        pd.DataFrame([{"opportunity_id": opp, "changed_at": t, "stage": s, "amount": Decimal(amount),
-                       "close_date": c, "forecast_category": None, "owner_id": owner}
-                      for t, s, c in hist]),
+        pd.DataFrame(
+            [
+                {
+                    "opportunity_id": opp,
+                    "changed_at": t,
+                    "stage": s,
+                    "amount": Decimal(amount),
+                    "close_date": c,
+                    "forecast_category": None,
+                    "owner_id": owner,
+                }
+                for t, s, c in hist
+            ]
+        ),
     )
 
 
@@ -116,8 +164,14 @@ period = "{period}"
 """
 
 
-def put_plan(store: Store, body: str, *, people: tuple[str, ...] = ("A1",), plan_id: str = "p",
-             period: str = "quarter") -> None:
+def put_plan(
+    store: Store,
+    body: str,
+    *,
+    people: tuple[str, ...] = ("A1",),
+    plan_id: str = "p",
+    period: str = "quarter",
+) -> None:
     """Store a plan (OTE 100,000 at 50/50: 12,500 per quarter at target) and assign ``people``."""
     plan = parse_plan(PLAN_HEAD.format(plan_id=plan_id, period=period) + body)
     add_plan(store, plan)

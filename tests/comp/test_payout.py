@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tests.comp.conftest import add_deal, put_plan
+
 from salesorg.comp.credit import set_splits
 from salesorg.comp.payout import payouts
 from salesorg.store import Store
-from tests.comp.conftest import add_deal, put_plan
 
 D = Decimal
 
@@ -43,7 +44,9 @@ def test_flat_rate_pays_a_percentage_of_bookings(company: Store) -> None:
 
 
 def test_linear_tier_pays_target_times_attainment(company: Store) -> None:
-    put_plan(company, '[[components]]\nid = "bookings"\nweight = 100\ntiers = [{from = 0, rate = 1}]\n')
+    put_plan(
+        company, '[[components]]\nid = "bookings"\nweight = 100\ntiers = [{from = 0, rate = 1}]\n'
+    )
     add_deal(company, "O1", "A1", "87654.32", "2026-09-30")
     # A = 0.8765432; 12,500 × 0.8765432 = 10,956.79
     _, ln = _line(payouts(company, "2026Q3"), "A1")
@@ -173,7 +176,10 @@ def _draw_setup(store: Store, recoverable: bool) -> None:
 def test_recoverable_draw_is_repaid_from_later_earnings(company: Store) -> None:
     _draw_setup(company, recoverable=True)
     run = payouts(company, "2026")
-    got = {st.period.label: (_money(st.payable_cents), _money(st.draw_balance_cents)) for st in run.statements}
+    got = {
+        st.period.label: (_money(st.payable_cents), _money(st.draw_balance_cents))
+        for st in run.statements
+    }
     # Q1: earned 2,000 < draw → paid 5,000, balance 3,000
     # Q2: earned 7,000: recover min(3,000, 7,000 − 5,000) = 2,000 → paid 5,000, balance 1,000
     # Q3: earned 10,000: recover min(1,000, 5,000) = 1,000 → paid 9,000, balance 0
@@ -190,8 +196,12 @@ def test_non_recoverable_draw_is_a_guaranteed_minimum(company: Store) -> None:
     _draw_setup(company, recoverable=False)
     run = payouts(company, "2026")
     got = {st.period.label: _money(st.payable_cents) for st in run.statements}
-    assert got == {"2026Q1": D("5000.00"), "2026Q2": D("7000.00"), "2026Q3": D("10000.00"),
-                   "2026Q4": D("5000.00")}
+    assert got == {
+        "2026Q1": D("5000.00"),
+        "2026Q2": D("7000.00"),
+        "2026Q3": D("10000.00"),
+        "2026Q4": D("5000.00"),
+    }
 
 
 def test_team_component_measures_the_unit_against_its_team_quota(company: Store) -> None:
@@ -201,9 +211,18 @@ def test_team_component_measures_the_unit_against_its_team_quota(company: Store)
 
     company.insert_frame(
         "quotas",
-        pd.DataFrame([{"holder_id": "T1", "period_start": dt.date(2026, 7, 1),
-                       "period_end": dt.date(2026, 9, 30), "amount": D("200000.00"),
-                       "currency": "EUR", "kind": "team"}]),
+        pd.DataFrame(
+            [
+                {
+                    "holder_id": "T1",
+                    "period_start": dt.date(2026, 7, 1),
+                    "period_end": dt.date(2026, 9, 30),
+                    "amount": D("200000.00"),
+                    "currency": "EUR",
+                    "kind": "team",
+                }
+            ]
+        ),
     )
     put_plan(
         company,
@@ -227,7 +246,8 @@ def test_team_component_measures_the_unit_against_its_team_quota(company: Store)
 
 def test_monthly_plan_prorates_a_quarterly_quota_by_days(company: Store) -> None:
     put_plan(
-        company, '[[components]]\nid = "bookings"\nweight = 100\ntiers = [{from = 0, rate = 1}]\n',
+        company,
+        '[[components]]\nid = "bookings"\nweight = 100\ntiers = [{from = 0, rate = 1}]\n',
         period="month",
     )
     add_deal(company, "O1", "A1", "33706.52", "2026-07-15")
@@ -241,8 +261,11 @@ def test_monthly_plan_prorates_a_quarterly_quota_by_days(company: Store) -> None
 
 
 def test_cost_of_sales_adds_fixed_cost_pro_rata_to_variable_pay(company: Store) -> None:
-    put_plan(company, '[[components]]\nid = "bookings"\nweight = 100\ncommission_rate = 10\n',
-             people=("A1", "A2"))
+    put_plan(
+        company,
+        '[[components]]\nid = "bookings"\nweight = 100\ncommission_rate = 10\n',
+        people=("A1", "A2"),
+    )
     add_deal(company, "O1", "A1", "100000.00", "2026-08-01")
     run = payouts(company, "2026Q3")
     t1 = next(u for u in run.units if u["unit_id"] == "T1")
