@@ -25,7 +25,14 @@ from salesorg.errors import ConfigError, NotFoundError
 from salesorg.metrics.pit import opportunity_state
 from salesorg.store import Store
 
-__all__ = ["allocate", "credits", "reversed_deals", "set_splits", "won_deals"]
+__all__ = [
+    "allocate",
+    "credits",
+    "reversed_deals",
+    "set_splits",
+    "won_deals",
+    "won_deals_many",
+]
 
 _ONE = Decimal(1)
 
@@ -77,14 +84,13 @@ def allocate(amount_cents: int, shares: list[Decimal]) -> list[int]:
     return base
 
 
-def won_deals(store: Store, period: Period) -> pd.DataFrame:
-    """Deals booked in ``period`` as known at its end: id, owner, product, amount_cents, ..."""
+def _won_expr(store: Store, period: Period) -> ibis.Table:
     st = opportunity_state(store, period.end)
     booked = st.close_date.coalesce(st.changed_at.date())
     won = st.filter(
         st.is_won & (booked >= ibis.literal(period.start)) & (booked <= ibis.literal(period.end))
     )
-    df = won.select(
+    return won.select(
         "opportunity_id",
         "owner_id",
         "account_id",
@@ -93,19 +99,113 @@ def won_deals(store: Store, period: Period) -> pd.DataFrame:
         "deal_type",
         "amount_rc",
         booked_on=booked,
-    ).execute()
+    )
+
+
+def won_deals(store: Store, period: Period) -> pd.DataFrame:
+    """Deals booked in ``period`` as known at its end: id, owner, product, amount_cents, ..."""
+    df = _won_expr(store, period).execute()
+    return _finish(store, df, [period], ["opportunity_id"])
+
+
+def _finish(
+    store: Store, df: pd.DataFrame, periods: list[Period], order: list[str]
+) -> pd.DataFrame:
     if df["amount_rc"].isna().any():
         from salesorg.metrics.pit import check_rates
 
-        check_rates(store, period.end)
+        check_rates(store, max(p.end for p in periods))
     df["amount_cents"] = [cents(Decimal(str(a))) for a in df["amount_rc"]]
     df["booked_on"] = pd.to_datetime(df["booked_on"]).dt.date
-    return df.sort_values("opportunity_id").reset_index(drop=True)
+    return df.sort_values(order).reset_index(drop=True)
+
+
+def won_deals_many(store: Store, periods: list[Period]) -> pd.DataFrame:
+    """:func:`won_deals` of many periods in one query, with a ``period_index`` column.
+
+    The same rule as :func:`won_deals` (state at each period's end, converted at the latest rate
+    on or before it) written as one range join over the periods, because building one
+    point-in-time expression per period is slow for long histories. A test holds the two equal.
+    """
+    rc = store.reporting_currency
+    ends = ibis.memtable(
+        {
+            "period_index": list(range(len(periods))),
+            "p_start": [p.start for p in periods],
+            "p_end": [p.end for p in periods],
+            "instant": [
+                dt.datetime.combine(p.end + dt.timedelta(days=1), dt.time()) for p in periods
+            ],
+        },
+        schema={
+            "period_index": "int64",
+            "p_start": "date",
+            "p_end": "date",
+            "instant": "timestamp",
+        },
+    )
+    h = store.table("opportunity_history")
+    o = store.table("opportunities")
+    sg = store.table("stages")
+    cur = h.join(ends, (h.changed_at < ends.instant) & (h.valid_to >= ends.instant))
+    cur = cur.join(o, cur.opportunity_id == o.opportunity_id)
+    cur = cur.select(
+        "period_index",
+        "p_start",
+        "p_end",
+        "opportunity_id",
+        "stage",
+        "amount",
+        "close_date",
+        "changed_at",
+        "account_id",
+        "name",
+        "product",
+        "deal_type",
+        "currency",
+        "pipeline",
+        owner_id=h.owner_id.coalesce(o.owner_id),
+    )
+    cur = cur.join(sg, (cur.pipeline == sg.pipeline) & (cur.stage == sg.stage))
+    cur = cur.filter(sg.is_won).select(cur)
+    booked = cur.close_date.coalesce(cur.changed_at.date())
+    cur = cur.mutate(booked_on=booked).filter((booked >= cur.p_start) & (booked <= cur.p_end))
+    fx = store.table("fx_rates")
+    known = fx.join(ends, fx.date <= ends.p_end)
+    latest = known.group_by(["period_index", "currency"]).aggregate(rate_date=known.date.max())
+    rates = latest.join(
+        fx, (latest.currency == fx.currency) & (latest.rate_date == fx.date)
+    ).select(latest.period_index, latest.currency, fx.rate)
+    conv = cur.left_join(
+        rates, (cur.period_index == rates.period_index) & (cur.currency == rates.currency)
+    )
+    amount_rc = ibis.cases(
+        (cur.currency == ibis.literal(rc), cur.amount),
+        else_=(cur.amount.cast("float64") * rates.rate).round(2).cast(cur.amount.type()),
+    )
+    out = conv.select(
+        period_index=cur.period_index,
+        opportunity_id=cur.opportunity_id,
+        owner_id=cur.owner_id,
+        account_id=cur.account_id,
+        name=cur.name,
+        product=cur.product,
+        deal_type=cur.deal_type,
+        amount_rc=amount_rc,
+        booked_on=cur.booked_on,
+    )
+    return _finish(store, out.execute(), periods, ["period_index", "opportunity_id"])
 
 
 def credits(store: Store, deals: pd.DataFrame) -> pd.DataFrame:
-    """One row per (deal, credited person): ``opportunity_id, person_id, share, credit_cents``."""
+    """One row per (deal, credited person): ``opportunity_id, person_id, share, credit_cents``.
+
+    A ``period_index`` column of ``deals`` (from :func:`won_deals_many`) is carried through.
+    """
     cols = ["opportunity_id", "person_id", "share", "credit_cents"]
+    keep = "period_index" in deals.columns
+    if keep:
+        cols.append("period_index")
     if deals.empty:
         return pd.DataFrame(columns=cols)
     sp = store.table("credit_splits")
@@ -119,7 +219,8 @@ def credits(store: Store, deals: pd.DataFrame) -> pd.DataFrame:
         parts = by_opp.get(d.opportunity_id) or [(d.owner_id, _ONE)]
         amounts = allocate(int(d.amount_cents), [s for _, s in parts])
         for (person, share), amount in zip(parts, amounts, strict=True):
-            rows.append((d.opportunity_id, person, share, amount))
+            extra = (d.period_index,) if keep else ()
+            rows.append((d.opportunity_id, person, share, amount, *extra))
     return pd.DataFrame(rows, columns=cols)
 
 
