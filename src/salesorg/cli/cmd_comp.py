@@ -155,5 +155,197 @@ def payouts_cmd(
         emit(run_lines(run), fmt, title=f"Payouts {run.window.label} ({run.currency})")
 
 
+quota_app = typer.Typer(
+    help="Quota proposals from history.\n\nExample: salesorg comp quota propose --period 2027Q1",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+comp_app.add_typer(quota_app, name="quota")
+
+
+@quota_app.command("propose")
+def quota_propose(
+    period: str = typer.Option(..., "--period", help="the quota period, e.g. 2027Q1"),
+    growth: str = typer.Option("10", "--growth", help="growth target on history, in %"),
+    target: str | None = typer.Option(None, "--target", help="company target to allocate"),
+    history: int = typer.Option(4, "--history", help="past periods to average"),
+    kind: str = typer.Option("quarter", "--kind", help="month, quarter or year"),
+    potential: str = typer.Option("accounts", "--potential", help="accounts or pipeline"),
+    potential_weight: str = typer.Option("0.5", "--potential-weight", help="0..1"),
+    people: str | None = typer.Option(None, "--people", help="comma-separated person ids"),
+    apply: bool = typer.Option(False, "--apply", help="write the proposal to the quotas table"),
+    replace: bool = typer.Option(False, "--replace", help="with --apply: overwrite quotas"),
+    db: str = DbOption,
+    fmt: Format = FormatOption,
+) -> None:
+    """Propose quotas (bottom-up from history vs top-down from a target) and reconcile them.
+
+    Example: salesorg comp quota propose --period 2027Q1 --growth 12 --target 9000000
+    """
+    from salesorg.comp.quota import apply_quotas, propose_quotas
+
+    with Store.open(db, read_only=not apply) as store:
+        prop = propose_quotas(
+            store,
+            period,
+            kind=kind,
+            history=history,
+            growth=_decimal(growth, "--growth") / 100,
+            company_target=None if target is None else _decimal(target, "--target"),
+            potential=potential,
+            potential_weight=_decimal(potential_weight, "--potential-weight"),
+            people=None if people is None else [p.strip() for p in people.split(",")],
+        )
+        if apply:
+            apply_quotas(store, prop, replace=replace)
+    if fmt is Format.json:
+        emit(prop.to_json(), fmt)
+    else:
+        emit(
+            prop.table,
+            fmt,
+            title=f"Quota proposal {prop.period.label}: target {prop.company_target}"
+            f" vs bottom-up {prop.bottom_up_total}",
+        )
+        for w in prop.warnings:
+            typer.echo(f"warning: {w}", err=True)
+
+
+@comp_app.command("whatif")
+def whatif_cmd(
+    plan_id: str = typer.Argument(..., help="a stored plan id"),
+    period: str = typer.Option(..., "--period", help="the period to simulate, e.g. 2026Q4"),
+    sims: int = typer.Option(2000, "--sims", help="number of simulated outcomes"),
+    method: str = typer.Option("bootstrap", "--method", help="bootstrap or lognormal"),
+    history: int = typer.Option(8, "--history", help="past periods to draw from"),
+    seed: int = typer.Option(0, "--seed", help="random seed"),
+    people: str | None = typer.Option(None, "--people", help="default: people on the plan"),
+    db: str = DbOption,
+    fmt: Format = FormatOption,
+) -> None:
+    """Simulate a plan with its quotas: attainment, share at 100 %, pay and cost (P10/P50/P90).
+
+    Example: salesorg comp whatif am-individual --period 2026Q4 --sims 5000 --format json
+    """
+    import numpy as np
+
+    from salesorg.comp.compare import _population
+    from salesorg.comp.periods import parse_window, plan_periods
+    from salesorg.comp.plan import get_plan
+    from salesorg.comp.whatif import simulate
+
+    with Store.open(db, read_only=True) as store:
+        plan = get_plan(store, plan_id)
+        ps = plan_periods(
+            plan.period, parse_window(period), fiscal_start_month=plan.fiscal_year_start_month
+        )
+        if not ps:
+            raise ConfigError(f"no {plan.period} of plan {plan_id} ends inside {period}")
+        who = (
+            [p.strip() for p in people.split(",")]
+            if people
+            else _population(store, [plan_id], ps[0])
+        )
+        res = simulate(
+            store,
+            plan,
+            ps[0],
+            who,
+            rng=np.random.default_rng(seed),
+            n_sims=sims,
+            method=method,
+            history=history,
+        )
+    if fmt is Format.json:
+        emit(res.to_json(), fmt)
+    else:
+        rows = [
+            {"metric": m, **getattr(res, m)}
+            for m in (
+                "attainment",
+                "share_at_or_above_quota",
+                "variable_pay",
+                "bookings",
+                "cost_of_sales",
+            )
+        ]
+        emit(rows, fmt, title=f"What-if {plan_id} {res.period} ({res.n_sims} {method} sims)")
+        for w in res.warnings:
+            typer.echo(f"warning: {w}", err=True)
+
+
+@comp_app.command("compare")
+def compare_cmd(
+    plan_a: str = typer.Argument(...),
+    plan_b: str = typer.Argument(...),
+    period: str = typer.Option("", "--period", help="default: the latest quarter with quotas"),
+    sims: int = typer.Option(2000, "--sims"),
+    method: str = typer.Option("bootstrap", "--method", help="bootstrap or lognormal"),
+    history: int = typer.Option(8, "--history"),
+    seed: int = typer.Option(0, "--seed"),
+    out: Path | None = typer.Option(None, "--out", help="write a report (.html, .pdf, .xlsx)"),
+    db: str = DbOption,
+    fmt: Format = FormatOption,
+) -> None:
+    """Compare two plans side by side on the same people and the same simulated outcomes.
+
+    Example: salesorg comp compare am-individual cell-team --period 2026Q3 --format json
+    """
+    import numpy as np
+
+    from salesorg.comp.compare import compare_plans
+    from salesorg.comp.plan import get_plan
+
+    with Store.open(db, read_only=True) as store:
+        if not period:
+            row = store.con.execute("SELECT max(period_end) FROM quotas").fetchone()
+            if row is None or row[0] is None:
+                raise ConfigError("no quotas in the store — give --period")
+            period = f"{row[0].year}Q{(row[0].month - 1) // 3 + 1}"
+        res = compare_plans(
+            store,
+            get_plan(store, plan_a),
+            get_plan(store, plan_b),
+            period,
+            rng=np.random.default_rng(seed),
+            n_sims=sims,
+            method=method,
+            history=history,
+        )
+    if out is not None:
+        from salesorg.comp.statement import comparison_document
+        from salesorg.report import write
+
+        write(comparison_document(res), out)
+        typer.echo(f"wrote {out}", err=True)
+    if fmt is Format.json:
+        emit(res, fmt)
+    else:
+        emit(res["rows"], fmt, title=f"{plan_a} (a) vs {plan_b} (b), {res['period']}")
+
+
+@comp_app.command("behaviour")
+def behaviour_cmd(
+    period: str = typer.Option(..., "--period", help="the window to scan, e.g. 2026"),
+    weeks: int = typer.Option(2, "--weeks", help="the quarter-end weeks to compare"),
+    db: str = DbOption,
+    fmt: Format = FormatOption,
+) -> None:
+    """Flag quarter-end patterns: deals slipping after a cap, discount spikes before period end.
+
+    Example: salesorg comp behaviour --period 2026 --format json
+    """
+    from dataclasses import asdict
+
+    from salesorg.comp.behaviour import behaviour_checks
+
+    with Store.open(db, read_only=True) as store:
+        checks = behaviour_checks(store, period, weeks=weeks)
+    if fmt is Format.json:
+        emit({"period": period, "checks": [asdict(c) for c in checks]}, fmt)
+    else:
+        emit([{k: v for k, v in asdict(c).items() if k != "examples"} for c in checks], fmt)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(comp_app, name="comp")

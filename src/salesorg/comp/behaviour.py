@@ -29,7 +29,7 @@ import pandas as pd
 from salesorg.comp.credit import credits, won_deals
 from salesorg.comp.periods import Period, parse_window, plan_periods
 from salesorg.comp.plan import Component
-from salesorg.comp.quotas_in import quota_cents
+from salesorg.comp.quotas_in import QuotaBook
 from salesorg.store import Store
 
 __all__ = ["Check", "behaviour_checks", "cap_attainment"]
@@ -153,6 +153,7 @@ def _slips(store, hist, quarters, weeks, cap, caps, ratio, min_count, n_ex) -> C
     after = base = 0
     exp_after = exp_base = 0
     ex: list[dict[str, Any]] = []
+    book = QuotaBook(store)
     moved = hist[
         (~hist.is_closed)
         & hist.prev_close.notna()
@@ -171,7 +172,7 @@ def _slips(store, hist, quarters, weeks, cap, caps, ratio, min_count, n_ex) -> C
         people = sorted(set(cr.person_id) | set(caps))
         for person in people:
             a_star = Fraction(cap) if cap is not None else caps.get(person)
-            quota = quota_cents(store, person, q)
+            quota = book.quota_cents(person, q)
             mine = slips_q[
                 (slips_q.owner_id == person) & (slips_q.day >= q.start) & (slips_q.day <= q.end)
             ]

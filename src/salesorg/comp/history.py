@@ -13,7 +13,7 @@ import pandas as pd
 
 from salesorg.comp.credit import credits, won_deals_many
 from salesorg.comp.periods import Period, plan_periods
-from salesorg.comp.quotas_in import quota_cents
+from salesorg.comp.quotas_in import QuotaBook
 from salesorg.store import Store
 
 __all__ = ["booking_history", "past_periods"]
@@ -61,6 +61,7 @@ def booking_history(
         )
     if people is None:
         people = sorted(set(allc["person_id"])) if not allc.empty else []
+    book = QuotaBook(store)
     by = allc.groupby(["period_index", "person_id"])["credit_cents"].sum().to_dict()
     rows = []
     for i, p in enumerate(periods):
@@ -71,7 +72,7 @@ def booking_history(
                     "period": p.label,
                     "period_index": i,
                     "bookings_cents": int(by.get((i, person), 0)),
-                    "quota_cents": quota_cents(store, person, p),
+                    "quota_cents": book.quota_cents(person, p),
                 }
             )
     out = pd.DataFrame(

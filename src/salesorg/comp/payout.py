@@ -27,7 +27,7 @@ from salesorg.comp.core import cents, component_payout, rule_of, target_incentiv
 from salesorg.comp.credit import credits, reversed_deals, won_deals
 from salesorg.comp.periods import Period, fiscal_year_start, parse_window, plan_periods
 from salesorg.comp.plan import Component, Plan, get_plan
-from salesorg.comp.quotas_in import quota_cents
+from salesorg.comp.quotas_in import QuotaBook
 from salesorg.errors import ConfigError
 from salesorg.metrics.pit import reporting_line
 from salesorg.store import Store
@@ -99,10 +99,13 @@ class _Ctx:
 
     def __init__(self, store: Store):
         self.store = store
+        self.book = QuotaBook(store)
         self.plans: dict[str, Plan] = {}
         self._credits: dict[Period, pd.DataFrame] = {}
         self._deals: dict[Period, pd.DataFrame] = {}
         self._units: dict[dt.date, dict[str, str]] = {}
+        self._reversed: dict[Period, pd.DataFrame] = {}
+        self._assigned: dict[Period, pd.DataFrame] = {}
         self._lines: dict[tuple[str, Period], list[Line]] = {}
         self.warnings: list[str] = []
 
@@ -130,6 +133,11 @@ class _Ctx:
             self._credits[period] = c.merge(d.drop(columns=["amount_rc"]), on="opportunity_id")
         return self._credits[period]
 
+    def reversed(self, period: Period) -> pd.DataFrame:
+        if period not in self._reversed:
+            self._reversed[period] = reversed_deals(self.store, period)
+        return self._reversed[period]
+
     def units(self, day: dt.date) -> dict[str, str]:
         if day not in self._units:
             rl = reporting_line(self.store, day).execute()
@@ -137,13 +145,21 @@ class _Ctx:
         return self._units[day]
 
     def assigned(self, period: Period, plan_id: str | None = None) -> pd.DataFrame:
-        sql = """SELECT a.plan_id, a.person_id, a.ote, p.name
-                 FROM plan_assignments a JOIN people p USING (person_id)
-                 WHERE a.valid_from <= ? AND (a.valid_to IS NULL OR a.valid_to > ?)"""
-        df = self.store.con.execute(sql, [period.end, period.end]).df()
+        """Plan assignments in force at the period end, of people employed during the period."""
+        if period not in self._assigned:
+            sql = """SELECT a.plan_id, a.person_id, a.ote, p.name
+                     FROM plan_assignments a JOIN people p USING (person_id)
+                     WHERE a.valid_from <= ? AND (a.valid_to IS NULL OR a.valid_to > ?)
+                       AND (p.left_on IS NULL OR p.left_on >= ?)
+                       AND (p.hired_on IS NULL OR p.hired_on <= ?)"""
+            df = self.store.con.execute(
+                sql, [period.end, period.end, period.start, period.end]
+            ).df()
+            self._assigned[period] = df.sort_values(["plan_id", "person_id"]).reset_index(drop=True)
+        df = self._assigned[period]
         if plan_id is not None:
-            df = df[df["plan_id"] == plan_id]
-        return df.sort_values(["plan_id", "person_id"]).reset_index(drop=True)
+            df = df[df["plan_id"] == plan_id].reset_index(drop=True)
+        return df
 
 
 def _filtered(cr: pd.DataFrame, comp: Component) -> pd.DataFrame:
@@ -190,9 +206,9 @@ def _lines(ctx: _Ctx, plan_id: str, period: Period, people: pd.DataFrame) -> lis
                 unit = units.get(r.person_id)
                 members = [p for p, u in units.items() if u == unit] if unit else [r.person_id]
                 rows = fc[fc["person_id"].isin(members)]
-                q = quota_cents(ctx.store, unit, period, kind="team") if unit else None
+                q = ctx.book.quota_cents(unit, period, kind="team") if unit else None
                 if q is None:
-                    qs = [quota_cents(ctx.store, m, period) for m in members]
+                    qs = [ctx.book.quota_cents(m, period) for m in members]
                     q = (
                         sum(x for x in qs if x is not None)
                         if any(x is not None for x in qs)
@@ -200,7 +216,7 @@ def _lines(ctx: _Ctx, plan_id: str, period: Period, people: pd.DataFrame) -> lis
                     )
             else:
                 rows = fc[fc["person_id"] == r.person_id]
-                q = quota_cents(ctx.store, r.person_id, period)
+                q = ctx.book.quota_cents(r.person_id, period)
             if q is not None:
                 qf = q * share
                 q = int(qf) if qf.denominator == 1 else cents(to_money(qf))
@@ -252,7 +268,7 @@ def _clawbacks(ctx: _Ctx, plan: Plan, period: Period, person: str) -> list[dict[
     """What deals reversed in ``period`` (within the window) had earned ``person``."""
     if plan.clawback is None:
         return []
-    rev = reversed_deals(ctx.store, period)
+    rev = ctx.reversed(period)
     out = []
     for r in rev.itertuples():
         if (r.reversed_on - r.won_on).days > plan.clawback.window_days:
@@ -391,8 +407,6 @@ def payouts(
 
 def _cost_of_sales(ctx: _Ctx, window: Period, statements: list[Statement]) -> list[dict[str, Any]]:
     """Per unit: fixed cost pro rata + variable pay, over the unit's bookings in the window."""
-    from salesorg.comp.quotas_in import cost_per_year_cents
-
     units = ctx.units(window.end)
     cr = ctx.credits(window)
     year_days = (dt.date(window.start.year, 12, 31) - dt.date(window.start.year, 1, 1)).days + 1
@@ -403,7 +417,7 @@ def _cost_of_sales(ctx: _Ctx, window: Period, statements: list[Statement]) -> li
             {"unit_id": unit, "people": 0, "fixed": Fraction(0), "variable": 0, "bookings": 0},
         )
         a["people"] += 1
-        a["fixed"] += Fraction(cost_per_year_cents(ctx.store, person, window.end)) * Fraction(
+        a["fixed"] += Fraction(ctx.book.cost_per_year_cents(person, window.end)) * Fraction(
             window.days, year_days
         )
     for st in statements:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from salesorg.comp.payout import PayoutRun, Statement, to_money
 
-__all__ = ["run_json", "run_lines", "statement_document"]
+__all__ = ["comparison_document", "run_json", "run_lines", "statement_document"]
 
 
 def _line_dict(ln: Any) -> dict[str, Any]:
@@ -172,6 +172,7 @@ def statement_document(run: PayoutRun) -> Any:
                     pd.DataFrame(deals),
                     title="Deals credited",
                     money=("credit",),
+                    percent=("share",),
                 )
             )
         totals = {k: d[k] for k in ("earned", "clawback", "draw", "draw_balance", "payable")}
@@ -180,4 +181,32 @@ def statement_document(run: PayoutRun) -> Any:
                 f"s{i}_total"[:31], pd.DataFrame([totals]), title="Payable", money=tuple(totals)
             )
         )
+    return doc
+
+
+def comparison_document(res: dict[str, Any]) -> Any:
+    """A plan comparison (:func:`salesorg.comp.compare.compare_plans`) as a report Document."""
+    from salesorg.report import Document, Note, TableBlock
+
+    doc = Document(
+        title=f"Plan comparison: {res['plan_a']} vs {res['plan_b']}",
+        subtitle=f"{res['period']} · {res['people']} people · {res['n_sims']} {res['method']} simulations",
+    )
+    sec = doc.section("Side by side")
+    sec.add(TableBlock("comparison", pd.DataFrame(res["rows"]), title="a vs b (b − a)"))
+    for sim in res["simulations"]:
+        s = doc.section(f"{sim['plan_id']}: per person")
+        s.add(
+            TableBlock(
+                sim["plan_id"][:31],
+                pd.DataFrame(sim["per_person"]),
+                money=("quota", "payout_p10", "payout_p50", "payout_p90"),
+                percent=("attainment_p50", "p_at_or_above_quota"),
+            )
+        )
+    notes = doc.section("Assumptions and warnings")
+    for a in res["assumptions"]:
+        notes.add(Note(a, kind="assumption"))
+    for w in res["warnings"]:
+        notes.add(Note(w))
     return doc

@@ -32,7 +32,7 @@ from salesorg.comp.core import component_payout, rule_of, target_incentive
 from salesorg.comp.history import booking_history, past_periods
 from salesorg.comp.periods import Period, parse_window
 from salesorg.comp.plan import Plan
-from salesorg.comp.quotas_in import cost_per_year_cents, quota_cents
+from salesorg.comp.quotas_in import QuotaBook
 from salesorg.errors import ConfigError, DataError
 from salesorg.metrics.pit import reporting_line
 from salesorg.store import Store
@@ -117,10 +117,11 @@ def load_population(
         r.person_id: r.unit_id for r in reporting_line(store, period.end).execute().itertuples()
     }
     warnings = []
+    book = QuotaBook(store)
     quota: dict[str, int | None] = {}
     for i, p in enumerate(people):
         q = (quotas or {}).get(p)
-        quota[p] = q if q is not None else quota_cents(store, p, period)
+        quota[p] = q if q is not None else book.quota_cents(p, period)
         if int((mat[i] > 0).sum()) < 3:
             warnings.append(
                 f"{p}: bookings in only {int((mat[i] > 0).sum())} of {len(periods)} past periods "
@@ -128,7 +129,7 @@ def load_population(
             )
     year_days = (dt.date(period.start.year, 12, 31) - dt.date(period.start.year, 1, 1)).days + 1
     fixed = sum(
-        Fraction(cost_per_year_cents(store, p, period.end)) * Fraction(period.days, year_days)
+        Fraction(book.cost_per_year_cents(p, period.end)) * Fraction(period.days, year_days)
         for p in people
     )
     return Population(
