@@ -37,10 +37,11 @@ def paid_as_if(store: Store, plan: Plan, period: Period, people: list[str]) -> D
 
 def _population(store: Store, plan_ids: list[str], period: Period) -> list[str]:
     rows = store.con.execute(
-        """SELECT DISTINCT person_id FROM plan_assignments
-           WHERE plan_id IN (SELECT unnest(?)) AND valid_from <= ?
-             AND (valid_to IS NULL OR valid_to > ?) ORDER BY person_id""",
-        [plan_ids, period.end, period.end],
+        """SELECT DISTINCT a.person_id FROM plan_assignments a JOIN people p USING (person_id)
+           WHERE a.plan_id IN (SELECT unnest(?)) AND a.valid_from <= ?
+             AND (a.valid_to IS NULL OR a.valid_to > ?)
+             AND (p.left_on IS NULL OR p.left_on >= ?) ORDER BY a.person_id""",
+        [plan_ids, period.end, period.end, period.start],
     ).fetchall()
     if rows:
         return [r[0] for r in rows]

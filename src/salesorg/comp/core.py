@@ -136,28 +136,36 @@ def component_payout(
     n = credit.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    c = _obj(credit, n)
-    q = _obj(quota, n)
     tn = _obj(ti_num, n)
     td = _obj(ti_den, n)
     if rule.flat_rate is not None:
-        num = c * rule.flat_rate
+        num = _obj(credit, n) * rule.flat_rate
         den = np.full(n, SCALE, dtype=object)
     else:
+        qi = np.broadcast_to(np.asarray(quota, dtype=np.int64), (n,))
+        # The band sums stay in int64 when they provably fit (the usual case); else Python ints.
+        top_c = max(int(credit.max(initial=0)), 0) * SCALE
+        top_q = int(qi.max(initial=0)) * max(rule.tier_from + (rule.gate or 0,))
+        bound = (max(top_c, top_q) + 1) * max(sum(rule.tier_rate), 1)
+        small = bound < 2**62
+        c = credit if small else _obj(credit, n)
+        q = qi if small else _obj(qi, n)
         cs = c * SCALE  # attainment A = cs / (q * SCALE); tier bounds l = l_s / SCALE
-        f = np.zeros(n, dtype=object)
+        f = np.zeros(n, dtype=np.int64 if small else object)
         starts = rule.tier_from
         for i, (lo, rate) in enumerate(zip(starts, rule.tier_rate, strict=True)):
             if rate == 0:
                 continue
             top = cs if i + 1 == len(starts) else np.minimum(cs, starts[i + 1] * q)
             band = top - lo * q
-            f = f + rate * np.where(band > 0, band, 0)
+            f = f + rate * np.maximum(band, 0)
         if rule.gate is not None:
             f = np.where(cs < rule.gate * q, 0, f)
         ok = q > 0
+        f = f.astype(object)
+        qo = np.where(ok, q, 1).astype(object)
         num = np.where(ok, tn * f, 0)
-        den = np.where(ok, td * SCALE * SCALE * np.where(ok, q, 1), 1)
+        den = td * (SCALE * SCALE) * qo
     caps = []
     if rule.cap is not None:
         caps.append((tn * rule.cap, td * SCALE))

@@ -103,6 +103,17 @@ def propose_quotas(
         raise ConfigError("--history must be at least 1 period")
     periods = past_periods(kind, period, history)
     hist = booking_history(store, periods, people)
+    if people is None and not hist.empty:
+        # only people employed when the quota period starts get a quota
+        active = {
+            r[0]
+            for r in store.con.execute(
+                """SELECT person_id FROM people WHERE (left_on IS NULL OR left_on >= ?)
+                   AND (hired_on IS NULL OR hired_on <= ?)""",
+                [period.start, period.end],
+            ).fetchall()
+        }
+        hist = hist[hist.person_id.isin(active)]
     if hist.empty:
         raise DataError(
             f"no bookings or people in the {history} {kind}s before {period.start} — import "

@@ -53,6 +53,7 @@ class Population:
     units: dict[str, str]
     quota: dict[str, int | None]
     fixed_cost_cents: int
+    valid: np.ndarray | None = None  # per person: how many trailing periods count (since hire)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -118,14 +119,23 @@ def load_population(
     }
     warnings = []
     book = QuotaBook(store)
+    hired = dict(store.con.execute("SELECT person_id, hired_on FROM people").fetchall())
+    valid = np.array(
+        [
+            sum(1 for per in periods if hired.get(p) is None or per.start >= hired[p])
+            for p in people
+        ],
+        dtype=np.int64,
+    )
     quota: dict[str, int | None] = {}
     for i, p in enumerate(people):
         q = (quotas or {}).get(p)
         quota[p] = q if q is not None else book.quota_cents(p, period)
-        if int((mat[i] > 0).sum()) < 3:
+        booked = int((mat[i, mat.shape[1] - valid[i] :] > 0).sum())
+        if booked < 3:
             warnings.append(
-                f"{p}: bookings in only {int((mat[i] > 0).sum())} of {len(periods)} past periods "
-                "— thin history, wide intervals"
+                f"{p}: bookings in only {booked} of {valid[i]} full past periods since hire "
+                "— thin history, wide intervals" + (" (simulated as zero)" if valid[i] == 0 else "")
             )
     year_days = (dt.date(period.start.year, 12, 31) - dt.date(period.start.year, 1, 1)).days + 1
     fixed = sum(
@@ -133,7 +143,15 @@ def load_population(
         for p in people
     )
     return Population(
-        period, list(people), mat, hist.attrs["credits"], units, quota, round(fixed), warnings
+        period,
+        list(people),
+        mat,
+        hist.attrs["credits"],
+        units,
+        quota,
+        round(fixed),
+        valid=valid,
+        warnings=warnings,
     )
 
 
@@ -145,11 +163,15 @@ def sample_bookings(
     n_people, n_hist = h.shape
     if n_hist == 0:
         raise DataError("no past periods to simulate from — pass a larger --history")
+    valid = pop.valid if pop.valid is not None else np.full(n_people, n_hist)
+    first = n_hist - valid  # periods before a person's hire do not count
     if method == "bootstrap":
-        idx = rng.integers(0, n_hist, size=(n_sims, n_people))
-        return h[np.arange(n_people)[None, :], idx]
+        u = rng.random((n_sims, n_people))
+        idx = first[None, :] + np.floor(u * valid[None, :]).astype(np.int64)
+        idx = np.minimum(idx, n_hist - 1)
+        return np.where(valid[None, :] > 0, h[np.arange(n_people)[None, :], idx], 0)
     if method == "lognormal":
-        pos = h > 0
+        pos = (h > 0) & (np.arange(n_hist)[None, :] >= first[:, None])
         logs = np.where(pos, np.log(np.where(pos, h, 1)), np.nan)
         count = pos.sum(axis=1)
         mu = np.nanmean(np.where(count[:, None] > 0, logs, 0.0), axis=1)
@@ -160,7 +182,7 @@ def sample_bookings(
                 for r, c in zip(logs, count, strict=True)
             ]
         )
-        p_zero = 1 - count / n_hist
+        p_zero = 1 - count / np.maximum(valid, 1)
         z = rng.standard_normal((n_sims, n_people))
         u = rng.random((n_sims, n_people))
         draw = np.exp(mu[None, :] + sd[None, :] * z)
