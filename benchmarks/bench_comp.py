@@ -69,7 +69,7 @@ def _data(n_people: int, months: int, rng: np.random.Generator) -> tuple[np.ndar
 
 
 def _ours(plan, credit: np.ndarray, quota: np.ndarray) -> np.ndarray:
-    n_people, months, n_comp = credit.shape
+    n_people, months, _n_comp = credit.shape
     total = np.zeros(n_people * months, dtype=np.int64)
     q = quota.ravel()
     for k, comp in enumerate(plan.components):

@@ -145,7 +145,7 @@ def component_payout(
         qi = np.broadcast_to(np.asarray(quota, dtype=np.int64), (n,))
         # The band sums stay in int64 when they provably fit (the usual case); else Python ints.
         top_c = max(int(credit.max(initial=0)), 0) * SCALE
-        top_q = int(qi.max(initial=0)) * max(rule.tier_from + (rule.gate or 0,))
+        top_q = int(qi.max(initial=0)) * max((*rule.tier_from, rule.gate or 0))
         bound = (max(top_c, top_q) + 1) * max(sum(rule.tier_rate), 1)
         small = bound < 2**62
         c = credit if small else _obj(credit, n)
