@@ -56,7 +56,7 @@ tis = st.fractions(min_value=Fraction(1), max_value=Fraction(10**9), max_denomin
 
 
 @given(components(), st.lists(money, min_size=1, max_size=20), money, tis)
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 def test_vectorised_core_agrees_with_the_naive_fraction_rule(comp, credits, quota, ti) -> None:
     got = component_payout(
         rule_of(comp), np.array(credits), np.full(len(credits), quota), ti.numerator, ti.denominator
@@ -66,7 +66,7 @@ def test_vectorised_core_agrees_with_the_naive_fraction_rule(comp, credits, quot
 
 
 @given(components(), money, money, st.integers(1, 10**10), tis)
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 def test_payout_never_falls_when_attainment_rises(comp, a, b, quota, ti) -> None:
     lo, hi = sorted((a, b))
     out = component_payout(
@@ -79,7 +79,7 @@ def test_payout_never_falls_when_attainment_rises(comp, a, b, quota, ti) -> None
 @given(
     components(capped=True), st.lists(money, min_size=1, max_size=10), st.integers(1, 10**10), tis
 )
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 def test_payout_with_a_cap_never_exceeds_the_cap(comp, credits, quota, ti) -> None:
     out = component_payout(
         rule_of(comp), np.array(credits), np.full(len(credits), quota), ti.numerator, ti.denominator
