@@ -7,11 +7,12 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
-from tests.comp.conftest import add_deal, put_plan
 
 from salesorg.comp.behaviour import behaviour_checks, cap_attainment
 from salesorg.comp.plan import Component
 from salesorg.store import Store
+
+from .conftest import add_deal, put_plan
 
 CAPPED = (
     '[[components]]\nid = "bookings"\nweight = 100\n'

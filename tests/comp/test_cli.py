@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.comp.conftest import add_deal, base_company
 from typer.testing import CliRunner
 
 from salesorg.cli import app, main
 from salesorg.store import Store
+
+from .conftest import add_deal, base_company
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "salesorg" / "comp" / "examples"
 runner = CliRunner()

@@ -7,12 +7,13 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from tests.comp.conftest import add_deal
 
 from salesorg.comp.credit import allocate, reversed_deals, set_splits, won_deals, won_deals_many
 from salesorg.comp.periods import parse_window, plan_periods
 from salesorg.errors import ConfigError, NotFoundError
 from salesorg.store import Store
+
+from .conftest import add_deal
 
 
 def _mixed(store: Store) -> None:

@@ -6,11 +6,12 @@ import json
 import re
 from pathlib import Path
 
-from tests.comp.conftest import add_deal, base_company
 from typer.testing import CliRunner
 
 from salesorg.cli import app
 from salesorg.store import Store
+
+from .conftest import add_deal, base_company
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "comp.md").read_text()

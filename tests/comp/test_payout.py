@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.comp.conftest import add_deal, put_plan
-
 from salesorg.comp.credit import set_splits
 from salesorg.comp.payout import payouts
 from salesorg.store import Store
+
+from .conftest import add_deal, put_plan
 
 D = Decimal
 

@@ -7,11 +7,12 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from tests.comp.conftest import add_deal
 
 from salesorg.comp.quota import apply_quotas, propose_quotas
 from salesorg.errors import ConfigError
 from salesorg.store import Store
+
+from .conftest import add_deal
 
 D = Decimal
 

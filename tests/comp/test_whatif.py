@@ -6,13 +6,14 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from tests.comp.conftest import PLAN_HEAD, add_deal
 
 from salesorg.comp.compare import compare_plans
 from salesorg.comp.plan import parse_plan
 from salesorg.comp.whatif import load_population, sample_bookings, simulate
 from salesorg.errors import ConfigError
 from salesorg.store import Store
+
+from .conftest import PLAN_HEAD, add_deal
 
 LINEAR = PLAN_HEAD.format(plan_id="lin", period="quarter") + (
     '[[components]]\nid = "b"\nweight = 100\ntiers = [{from = 0, rate = 1}]\n'
