@@ -110,7 +110,7 @@ def test_every_comp_command_is_in_the_docs() -> None:
         assert f"salesorg comp {cmd}" in DOC, cmd
 
 
-def test_statement_renders_to_html_and_xlsx(tmp_path: Path) -> None:
+def test_statement_renders_to_html_xlsx_and_pdf(tmp_path: Path) -> None:
     db = str(tmp_path / "d.duckdb")
     with Store.open(db) as s:
         base_company(s)
@@ -136,7 +136,7 @@ def test_statement_renders_to_html_and_xlsx(tmp_path: Path) -> None:
             db,
         ],
     )
-    for suffix in ("html", "xlsx"):
+    for suffix in ("html", "xlsx", "pdf"):
         out = tmp_path / f"statement.{suffix}"
         res = runner.invoke(
             app, ["comp", "payouts", "--period", "2026Q3", "--db", db, "--out", str(out)]

@@ -111,3 +111,17 @@ def test_unknown_method_is_a_config_error(company: Store) -> None:
     with pytest.raises(ConfigError):
         sample_bookings(pop, n_sims=2, rng=np.random.default_rng(0), method="magic")
     assert Decimal(1)  # keeps the import honest for the doc example
+
+
+def test_team_component_pays_on_the_unit_total_in_every_simulation(company: Store) -> None:
+    _quarters(company, "A1", ["60000.00"] * 4)
+    _quarters(company, "A2", ["90000.00"] * 4)
+    team = PLAN_HEAD.format(plan_id="team", period="quarter") + (
+        '[[components]]\nid = "t"\nmeasure = "team_bookings"\nweight = 100\n'
+        "tiers = [{from = 0, rate = 1}]\n"
+    )
+    r = simulate(
+        company, parse_plan(team), "2026Q1", ["A1", "A2"], rng=np.random.default_rng(0), n_sims=100
+    )
+    # T1 books 150,000 against 2 × 100,000: A = 0.75 → each of two people gets 12,500 × 0.75
+    assert r.variable_pay["p10"] == r.variable_pay["p90"] == 18750.0

@@ -222,7 +222,7 @@ def _discounts(hist, quarters, weeks, ratio, min_count, n_ex) -> Check:
         (~hist.is_closed) & hist.prev_amount.notna() & (hist.amount < hist.prev_amount)
     ].copy()
     late = early = late_days = early_days = 0
-    ex = []
+    ex: list[dict[str, Any]] = []
     for q in quarters:
         tail_start = q.end - dt.timedelta(days=7 * weeks - 1)
         inq = cuts[(cuts.day >= q.start) & (cuts.day <= q.end)]

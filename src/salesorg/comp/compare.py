@@ -82,7 +82,7 @@ def compare_plans(
     sims = sample_bookings(pop, n_sims=n_sims, rng=rng, method=method)
     res = [evaluate(plan, pop, sims, method=method) for plan in (plan_a, plan_b)]
     actual = [paid_as_if(store, plan, p, who) for plan in (plan_a, plan_b)]
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"metric": "variable_pay_actual", "a": actual[0], "b": actual[1]},
     ]
     for name in ("attainment", "share_at_or_above_quota", "variable_pay", "cost_of_sales"):

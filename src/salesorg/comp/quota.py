@@ -162,10 +162,10 @@ def propose_quotas(
             if q_sum
             else None
         )
-        active = int((h.bookings_cents > 0).sum())
-        if active < min(2, len(periods)):
+        booked = int((h.bookings_cents > 0).sum())
+        if booked < min(2, len(periods)):
             warnings.append(
-                f"{p}: bookings in only {active} of {len(periods)} past {kind}s — thin history"
+                f"{p}: bookings in only {booked} of {len(periods)} past {kind}s — thin history"
             )
         bu = to_money(bottom[p])
         td = to_money(base[p])

@@ -232,7 +232,7 @@ def evaluate(
             unit_of = np.array([pop.units.get(p, p) for p in people])
             _, inv = np.unique(unit_of, return_inverse=True)
             team = np.zeros((n_sims, inv.max() + 1), dtype=np.int64)
-            np.add.at(team, (slice(None), inv), credit)
+            np.add.at(team.T, inv, credit.T)
             credit = team[:, inv]
             tq = np.zeros(inv.max() + 1, dtype=np.int64)
             np.add.at(tq, inv, quota)
