@@ -9,7 +9,8 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from salesorg.comp.plan import add_plan, assign_plan, parse_plan
+from salesorg.comp.plan import parse_plan
+from salesorg.comp.registry import add_plan, assign_plan
 from salesorg.store import Store
 
 PEOPLE = [

@@ -11,7 +11,8 @@ import pytest
 
 from salesorg.comp.core import reference_payout
 from salesorg.comp.payout import payouts
-from salesorg.comp.plan import add_plan, assign_plan, load_plan
+from salesorg.comp.plan import load_plan
+from salesorg.comp.registry import add_plan, assign_plan
 from salesorg.demo import build_demo
 from salesorg.model import role_family
 from salesorg.store import Store

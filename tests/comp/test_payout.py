@@ -275,3 +275,17 @@ def test_cost_of_sales_adds_fixed_cost_pro_rata_to_variable_pay(company: Store) 
     assert t1["fixed_cost"] == D("75616.44")
     assert t1["variable_pay"] == D("10000.00")
     assert t1["cost_of_sales"] == D("0.8562")
+
+
+def test_statement_bookings_count_each_deal_once_across_components(company: Store) -> None:
+    put_plan(
+        company,
+        '[[components]]\nid = "bookings"\nweight = 80\ncommission_rate = 1\n'
+        '[[components]]\nid = "solution"\nweight = 20\ndeal_types = ["solution"]\ncommission_rate = 1\n',
+    )
+    add_deal(company, "O1", "A1", "1000.00", "2026-08-01", deal_type="solution")
+    add_deal(company, "O2", "A1", "500.00", "2026-08-02")
+    st = payouts(company, "2026Q3").statements[0]
+    # O1 earns in both components but is booked once: 1,000 + 500
+    assert _money(st.bookings_cents) == D("1500.00")
+    assert [len(ln.deals) for ln in st.lines] == [2, 1]

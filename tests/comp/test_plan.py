@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from salesorg.comp.plan import add_plan, assign_plan, get_plan, list_plans, load_plan, parse_plan
+from salesorg.comp.plan import load_plan, parse_plan
+from salesorg.comp.registry import add_plan, assign_plan, get_plan, list_plans
 from salesorg.errors import ConfigError, NotFoundError
 from salesorg.store import Store
 

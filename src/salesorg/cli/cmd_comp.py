@@ -50,7 +50,8 @@ def plan_add(
 
     Example: salesorg comp plan add src/salesorg/comp/examples/am_individual.toml
     """
-    from salesorg.comp.plan import add_plan, load_plan
+    from salesorg.comp.plan import load_plan
+    from salesorg.comp.registry import add_plan
 
     plan = load_plan(file)
     with Store.open(db) as store:
@@ -72,7 +73,7 @@ def plan_assign(
 
     Example: salesorg comp plan assign am-individual --people A1,A2 --from 2026-01-01
     """
-    from salesorg.comp.plan import assign_plan
+    from salesorg.comp.registry import assign_plan
 
     ids = [p.strip() for p in people.split(",") if p.strip()]
     with Store.open(db) as store:
@@ -93,7 +94,7 @@ def plan_list(db: str = DbOption, fmt: Format = FormatOption) -> None:
 
     Example: salesorg comp plan list --format json
     """
-    from salesorg.comp.plan import list_plans
+    from salesorg.comp.registry import list_plans
 
     with Store.open(db, read_only=True) as store:
         emit(list_plans(store), fmt)
@@ -231,7 +232,7 @@ def whatif_cmd(
 
     from salesorg.comp.compare import _population
     from salesorg.comp.periods import parse_window, plan_periods
-    from salesorg.comp.plan import get_plan
+    from salesorg.comp.registry import get_plan
     from salesorg.comp.whatif import simulate
 
     with Store.open(db, read_only=True) as store:
@@ -294,7 +295,7 @@ def compare_cmd(
     import numpy as np
 
     from salesorg.comp.compare import compare_plans
-    from salesorg.comp.plan import get_plan
+    from salesorg.comp.registry import get_plan
 
     with Store.open(db, read_only=True) as store:
         if not period:

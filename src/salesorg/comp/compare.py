@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salesorg.comp.payout import _Ctx, _lines, to_money
+from salesorg.comp.core import to_money
+from salesorg.comp.payout import _Ctx, _lines
 from salesorg.comp.periods import Period, parse_window, plan_periods
 from salesorg.comp.plan import Plan
 from salesorg.comp.whatif import evaluate, load_population, sample_bookings

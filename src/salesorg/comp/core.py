@@ -38,6 +38,7 @@ __all__ = [
     "round_half_up",
     "rule_of",
     "target_incentive",
+    "to_money",
 ]
 
 #: Rates and fractions are integers in units of 1 / SCALE (0.0001).
@@ -50,6 +51,15 @@ def cents(value: Decimal | int | str) -> int:
     if d != d.to_integral_value():
         raise ValueError(f"{value} is not a whole number of cents")
     return int(d)
+
+
+def to_money(value_cents: int | Fraction) -> Decimal:
+    """Cents (int or exact fraction) as a Decimal amount; fractions rounded half-up to the cent."""
+    if isinstance(value_cents, Fraction):
+        n, d = value_cents.numerator, value_cents.denominator
+        sign = -1 if n < 0 else 1
+        value_cents = sign * ((2 * abs(n) + d) // (2 * d))
+    return (Decimal(int(value_cents)) / 100).quantize(Decimal("0.01"))
 
 
 def _scaled(fraction: Decimal) -> int:

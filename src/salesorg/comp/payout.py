@@ -23,25 +23,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salesorg.comp.core import cents, component_payout, rule_of, target_incentive
+from salesorg.comp.core import cents, component_payout, rule_of, target_incentive, to_money
+from salesorg.comp.cost import cost_of_sales
 from salesorg.comp.credit import credits, reversed_deals, won_deals
 from salesorg.comp.periods import Period, fiscal_year_start, parse_window, plan_periods
-from salesorg.comp.plan import Component, Plan, get_plan
+from salesorg.comp.plan import Component, Plan
 from salesorg.comp.quotas_in import QuotaBook
+from salesorg.comp.registry import get_plan
 from salesorg.errors import ConfigError
 from salesorg.metrics.pit import reporting_line
 from salesorg.store import Store
 
-__all__ = ["Line", "PayoutRun", "Statement", "payouts", "to_money"]
-
-
-def to_money(value_cents: int | Fraction) -> Decimal:
-    """Cents (int or exact fraction) as a Decimal amount; fractions rounded half-up to the cent."""
-    if isinstance(value_cents, Fraction):
-        n, d = value_cents.numerator, value_cents.denominator
-        sign = -1 if n < 0 else 1
-        value_cents = sign * ((2 * abs(n) + d) // (2 * d))
-    return (Decimal(int(value_cents)) / 100).quantize(Decimal("0.01"))
+__all__ = ["Line", "PayoutRun", "Statement", "payouts"]
 
 
 @dataclass
@@ -357,9 +350,8 @@ def _statement(ctx: _Ctx, plan: Plan, period: Period, person: str, name: str) ->
         st.payable_cents = paid
         st.draw_cents = max(0, paid - net)
         st.draw_balance_cents = balance
-    st.bookings_cents = sum(
-        d["credit_cents"] for ln in lines if ln.component.measure == "bookings" for d in ln.deals
-    )
+    own = ctx.credits(period)
+    st.bookings_cents = int(own.loc[own["person_id"] == person, "credit_cents"].sum())
     return st
 
 
@@ -401,46 +393,14 @@ def payouts(
             f"{person} has no plan assignment in force in {window.label} — assign one with "
             "`salesorg comp plan assign PLAN --people ID --from DATE`"
         )
-    units = _cost_of_sales(ctx, window, statements)
-    return PayoutRun(window, store.reporting_currency, statements, units, ctx.warnings)
-
-
-def _cost_of_sales(ctx: _Ctx, window: Period, statements: list[Statement]) -> list[dict[str, Any]]:
-    """Per unit: fixed cost pro rata + variable pay, over the unit's bookings in the window."""
-    units = ctx.units(window.end)
-    cr = ctx.credits(window)
-    year_days = (dt.date(window.start.year, 12, 31) - dt.date(window.start.year, 1, 1)).days + 1
-    acc: dict[str, dict[str, Any]] = {}
-    for person, unit in units.items():
-        a = acc.setdefault(
-            unit,
-            {"unit_id": unit, "people": 0, "fixed": Fraction(0), "variable": 0, "bookings": 0},
-        )
-        a["people"] += 1
-        a["fixed"] += Fraction(ctx.book.cost_per_year_cents(person, window.end)) * Fraction(
-            window.days, year_days
-        )
+    payable: dict[str, int] = {}
     for st in statements:
-        if st.unit_id in acc:
-            acc[st.unit_id]["variable"] += st.payable_cents
-    for r in cr.itertuples():
-        u = units.get(r.person_id)
-        if u in acc:
-            acc[u]["bookings"] += int(r.credit_cents)
-    out = []
-    for a in sorted(acc.values(), key=lambda x: x["unit_id"]):
-        fixed = to_money(a["fixed"])
-        variable = to_money(a["variable"])
-        bookings = to_money(a["bookings"])
-        cos = ((fixed + variable) / bookings).quantize(Decimal("0.0001")) if bookings else None
-        out.append(
-            {
-                "unit_id": a["unit_id"],
-                "people": a["people"],
-                "fixed_cost": fixed,
-                "variable_pay": variable,
-                "bookings": bookings,
-                "cost_of_sales": cos,
-            }
-        )
-    return out
+        payable[st.person_id] = payable.get(st.person_id, 0) + st.payable_cents
+    units = cost_of_sales(
+        window,
+        ctx.units(window.end),
+        ctx.credits(window),
+        payable,
+        lambda person: ctx.book.cost_per_year_cents(person, window.end),
+    )
+    return PayoutRun(window, store.reporting_currency, statements, units, ctx.warnings)

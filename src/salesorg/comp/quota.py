@@ -28,8 +28,8 @@ from typing import Any
 
 import pandas as pd
 
+from salesorg.comp.core import to_money
 from salesorg.comp.history import booking_history, past_periods
-from salesorg.comp.payout import to_money
 from salesorg.comp.periods import Period, parse_window
 from salesorg.errors import ConfigError, DataError
 from salesorg.metrics.pit import opportunity_state

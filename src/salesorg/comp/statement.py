@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from salesorg.comp.payout import PayoutRun, Statement, to_money
+from salesorg.comp.core import to_money
+from salesorg.comp.payout import PayoutRun, Statement
 
 __all__ = ["comparison_document", "run_json", "run_lines", "statement_document"]
 
