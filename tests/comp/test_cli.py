@@ -147,3 +147,42 @@ def test_bad_plan_file_exits_1_with_the_key(tmp_path: Path, capsys) -> None:
 def test_unknown_period_is_a_clean_error(tmp_path: Path, capsys) -> None:
     assert main(["comp", "payouts", "--period", "Q3", "--db", _db(tmp_path)]) == 1
     assert "2026Q3" in capsys.readouterr().err
+
+
+def test_compare_writes_a_report_with_both_plans(tmp_path: Path) -> None:
+    db = _db(tmp_path)
+    for f in ("am_individual.toml", "cell_team.toml"):
+        _ok(["comp", "plan", "add", str(EXAMPLES / f), "--db", db])
+    _ok(
+        [
+            "comp",
+            "plan",
+            "assign",
+            "am-individual",
+            "--people",
+            "A1,A2",
+            "--from",
+            "2026-01-01",
+            "--db",
+            db,
+        ]
+    )
+    out = tmp_path / "cmp.html"
+    _ok(
+        [
+            "comp",
+            "compare",
+            "am-individual",
+            "cell-team",
+            "--period",
+            "2026Q3",
+            "--sims",
+            "20",
+            "--out",
+            str(out),
+            "--db",
+            db,
+        ]
+    )
+    html = out.read_text()
+    assert "am-individual" in html and "cell-team" in html and "variable_pay_actual" in html

@@ -289,3 +289,32 @@ def test_statement_bookings_count_each_deal_once_across_components(company: Stor
     # O1 earns in both components but is booked once: 1,000 + 500
     assert _money(st.bookings_cents) == D("1500.00")
     assert [len(ln.deals) for ln in st.lines] == [2, 1]
+
+
+def test_a_quota_in_another_currency_converts_at_the_rate_known_at_period_end(
+    company: Store,
+) -> None:
+    import datetime as dt
+
+    import pandas as pd
+
+    company.con.execute("UPDATE quotas SET currency = 'CHF' WHERE holder_id = 'A1'")
+    company.insert_frame(
+        "fx_rates",
+        pd.DataFrame(
+            {
+                "date": [dt.date(2026, 1, 1), dt.date(2026, 10, 1)],
+                "currency": ["CHF"] * 2,
+                "rate": [1.05, 2.0],
+            }
+        ),
+    )
+    put_plan(
+        company, '[[components]]\nid = "bookings"\nweight = 100\ntiers = [{from = 0, rate = 1}]\n'
+    )
+    add_deal(company, "O1", "A1", "52500.00", "2026-08-01")
+    _, ln = _line(payouts(company, "2026Q3"), "A1")
+    # 100,000 CHF × 1.05 (the rate of 2026-01-01; 2026-10-01 is after the period) = 105,000 EUR;
+    # A = 52,500 / 105,000 = 0.5 → 6,250.00
+    assert _money(ln.quota_cents) == D("105000.00")
+    assert _money(ln.payout_cents) == D("6250.00")
