@@ -125,6 +125,7 @@ def list_initiatives(store: TableSource) -> pd.DataFrame:
     df = out.order_by("started_on").execute()
     df["members"] = df["members"].fillna(0).astype(int)
     df["waves"] = df["waves"].fillna(0).astype(int)
+    df["started_on"] = [to_date(pd.Timestamp(v).date()) for v in df["started_on"]]
     return df
 
 

@@ -135,9 +135,10 @@ def _entry_stage(store, as_of):
     h = _history(store, as_of)
     first = h.group_by("opportunity_id").aggregate(first_at=h.changed_at.min())
     f = h.join(first, (h.opportunity_id == first.opportunity_id) & (h.changed_at == first.first_at))
+    f = f.select(oid=h.opportunity_id, entry_ordinal=h.ordinal)
     s = _state(store, as_of)
-    j = s.join(f, s.opportunity_id == f.opportunity_id)
-    return j.select(j.owner_id, day=j.created_on.cast("date"), num=j.ordinal.cast("float64"), den=ibis.literal(1.0))
+    j = s.join(f, s.opportunity_id == f.oid)
+    return j.select(j.owner_id, day=j.created_on.cast("date"), num=j.entry_ordinal.cast("float64"), den=ibis.literal(1.0))
 
 
 def _proposal_ordinals(store) -> ibis.Table:
