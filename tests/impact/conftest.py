@@ -21,5 +21,7 @@ def company(tmp_path_factory) -> Iterator[tuple[str, dict]]:
     """
     path = tmp_path_factory.mktemp("impact") / "company.duckdb"
     with Store.open(path) as s:
-        facts = synthetic_store(s, rng=np.random.default_rng(7), n_teams=16, treated_teams=3, effect=PLANTED)
+        facts = synthetic_store(
+            s, rng=np.random.default_rng(7), n_teams=16, treated_teams=3, effect=PLANTED
+        )
     yield str(path), facts

@@ -24,7 +24,20 @@ def _json(args):
 
 def test_impact_json_finds_the_planted_effect(company):
     db, _ = company
-    out = _json(["impact", "solution-selling", "--db", db, "--bootstrap", "199", "--format", "json", "--rollout", "3"])
+    out = _json(
+        [
+            "impact",
+            "solution-selling",
+            "--db",
+            db,
+            "--bootstrap",
+            "199",
+            "--format",
+            "json",
+            "--rollout",
+            "3",
+        ]
+    )
     assert out["initiative_id"] == "solution-selling" and out["metric"] == "win-rate"
     assert out["estimate"] > 0
     assert out["ci90"][0] <= PLANTED <= out["ci90"][1]
@@ -37,7 +50,9 @@ def test_impact_json_finds_the_planted_effect(company):
 def test_every_json_key_is_documented(company):
     db, _ = company
     out = _json(["impact", "solution-selling", "--db", db, "--bootstrap", "49", "--format", "json"])
-    plan = _json(["impact", "plan", "--members", "T05", "--effect", "0.1", "--db", db, "--format", "json"])
+    plan = _json(
+        ["impact", "plan", "--members", "T05", "--effect", "0.1", "--db", db, "--format", "json"]
+    )
     doc = DOCS.read_text()
     documented = set(re.findall(r"^\| `([a-z0-9_]+)`", doc, flags=re.M))
     assert set(out) <= documented, set(out) - documented
@@ -46,11 +61,54 @@ def test_every_json_key_is_documented(company):
 
 def test_plan_says_how_many_weeks_an_effect_needs(company):
     db, facts = company
-    big = _json(["impact", "plan", "--members", "T05,T06", "--effect", "0.2", "--db", db, "--format", "json"])
-    small = _json(["impact", "plan", "--members", "T05,T06", "--effect", "0.1", "--db", db, "--format", "json"])
+    big = _json(
+        [
+            "impact",
+            "plan",
+            "--members",
+            "T05,T06",
+            "--effect",
+            "0.2",
+            "--db",
+            db,
+            "--format",
+            "json",
+        ]
+    )
+    small = _json(
+        [
+            "impact",
+            "plan",
+            "--members",
+            "T05,T06",
+            "--effect",
+            "0.1",
+            "--db",
+            db,
+            "--format",
+            "json",
+        ]
+    )
     assert big["n_treated"] == 16 and big["periods_to_signal"] is not None
-    assert small["periods_to_signal"] is None or small["periods_to_signal"] > big["periods_to_signal"]
-    during = _json(["impact", "plan", "--members", "T00", "--effect", "0.1", "--start", facts["start"].isoformat(), "--db", db, "--format", "json"])
+    assert (
+        small["periods_to_signal"] is None or small["periods_to_signal"] > big["periods_to_signal"]
+    )
+    during = _json(
+        [
+            "impact",
+            "plan",
+            "--members",
+            "T00",
+            "--effect",
+            "0.1",
+            "--start",
+            facts["start"].isoformat(),
+            "--db",
+            db,
+            "--format",
+            "json",
+        ]
+    )
     assert during["post_periods_now"] > 0 and during["mde_now"] > 0
 
 
@@ -59,9 +117,29 @@ def test_initiative_add_and_list(tmp_path, company):
 
     db = tmp_path / "copy.duckdb"
     shutil.copy(company[0], db)
-    res = runner.invoke(app, ["initiative", "add", "Coaching", "--members", "T04,A0500", "--start", "2025-05-05", "--db", str(db), "--format", "json"])
+    res = runner.invoke(
+        app,
+        [
+            "initiative",
+            "add",
+            "Coaching",
+            "--members",
+            "T04,A0500",
+            "--start",
+            "2025-05-05",
+            "--db",
+            str(db),
+            "--format",
+            "json",
+        ],
+    )
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout) == {"initiative_id": "coaching", "people": 10, "members": ["T04", "A0500"], "start": "2025-05-05"}
+    assert json.loads(res.stdout) == {
+        "initiative_id": "coaching",
+        "people": 10,
+        "members": ["T04", "A0500"],
+        "start": "2025-05-05",
+    }
     listed = _json(["initiative", "list", "--db", str(db), "--format", "json"])
     assert [r["initiative_id"] for r in listed] == ["coaching", "solution-selling"]  # by start date
 
@@ -75,7 +153,9 @@ def test_errors_are_clean_exit_1(company):
 def test_the_report_writes_an_html_file(company, tmp_path):
     db, _ = company
     out = tmp_path / "impact.html"
-    res = runner.invoke(app, ["impact", "solution-selling", "--db", db, "--bootstrap", "49", "--out", str(out)])
+    res = runner.invoke(
+        app, ["impact", "solution-selling", "--db", db, "--bootstrap", "49", "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     html = out.read_text()
     assert "Impact of Solution selling" in html and "<svg" in html

@@ -24,7 +24,15 @@ def _run(seed, **kw):
 
 
 def test_the_2x2_did_equals_ols_with_unit_and_period_fixed_effects():
-    sp = synthetic_panel(rng=np.random.default_rng(3), n_teams=8, team_size=5, n_periods=20, treated_teams=3, start=12, effect=0.7)
+    sp = synthetic_panel(
+        rng=np.random.default_rng(3),
+        n_teams=8,
+        team_size=5,
+        n_periods=20,
+        treated_teams=3,
+        start=12,
+        effect=0.7,
+    )
     p = sp.panel
     n, t = p.num.shape
     df = pd.DataFrame(
@@ -32,7 +40,9 @@ def test_the_2x2_did_equals_ols_with_unit_and_period_fixed_effects():
             "y": p.num.ravel(),
             "unit": np.repeat(np.arange(n), t),
             "period": np.tile(np.arange(t), n),
-            "d": ((p.cohort[:, None] >= 0) & (np.arange(t)[None, :] >= p.cohort[:, None])).ravel().astype(float),
+            "d": ((p.cohort[:, None] >= 0) & (np.arange(t)[None, :] >= p.cohort[:, None]))
+            .ravel()
+            .astype(float),
         }
     )
     ols = smf.ols("y ~ d + C(unit) + C(period)", data=df).fit()
@@ -41,7 +51,9 @@ def test_the_2x2_did_equals_ols_with_unit_and_period_fixed_effects():
     assert two.estimate == pytest.approx(ols.params["d"], abs=1e-9)
     assert gt.overall()[0] == pytest.approx(ols.params["d"], abs=1e-9)
     # on a balanced panel the level means give the same difference
-    assert (two.treated_post - two.treated_pre) - (two.comparison_post - two.comparison_pre) == pytest.approx(two.estimate)
+    assert (two.treated_post - two.treated_pre) - (
+        two.comparison_post - two.comparison_pre
+    ) == pytest.approx(two.estimate)
 
 
 def test_a_planted_effect_is_recovered_inside_the_90_percent_interval():
@@ -65,13 +77,26 @@ def test_without_an_effect_false_positives_stay_near_the_nominal_level():
 def test_a_win_rate_effect_on_sparse_weekly_deals_is_recovered():
     hits = 0
     for seed in range(15):
-        sp, est = _run(200 + seed, kind="binary", base=0.3, sigma=0.05, person_sd=0.05, team_sd=0.02, team_period_sd=0.01, effect=0.08, deals=1.2, treated_teams=16)
+        sp, est = _run(
+            200 + seed,
+            kind="binary",
+            base=0.3,
+            sigma=0.05,
+            person_sd=0.05,
+            team_sd=0.02,
+            team_period_sd=0.01,
+            effect=0.08,
+            deals=1.2,
+            treated_teams=16,
+        )
         hits += est.ci90[0] <= sp.truth <= est.ci90[1]
     assert hits / 15 >= 0.8
 
 
 def test_a_planted_pre_trend_is_detected():
-    found = sum(_run(300 + seed, effect=0.3, trend=0.02)[1].pre_trend_p_value < 0.05 for seed in range(12))
+    found = sum(
+        _run(300 + seed, effect=0.3, trend=0.02)[1].pre_trend_p_value < 0.05 for seed in range(12)
+    )
     assert found >= 10
 
 
@@ -81,14 +106,23 @@ def test_parallel_trends_rarely_fail_the_pre_trend_test():
 
 
 def test_staggered_waves_with_growing_effects_are_recovered():
-    sp = synthetic_panel(rng=np.random.default_rng(5), waves=3, wave_gap=10, start=50, n_periods=90, effect=0.2, growth=0.03, treated_teams=12)
+    sp = synthetic_panel(
+        rng=np.random.default_rng(5),
+        waves=3,
+        wave_gap=10,
+        start=50,
+        n_periods=90,
+        effect=0.2,
+        growth=0.03,
+        treated_teams=12,
+    )
     est = estimate_effect(sp.panel, rng=np.random.default_rng(6), replicates=149)
     assert est.ci90[0] <= sp.truth <= est.ci90[1]
     assert sorted(set(sp.panel.cohort[sp.panel.treated])) == [50, 60, 70]
 
 
 def test_the_event_study_shows_the_effect_after_the_start_and_none_before():
-    sp, est = _run(7, effect=0.5, treated_teams=14)
+    _, est = _run(7, effect=0.5, treated_teams=14)
     es = est.event_study.set_index("e")
     assert es.loc[-26:-1, "estimate"].abs().mean() < 0.15
     assert es.loc[0:, "estimate"].mean() == pytest.approx(0.5, abs=0.1)

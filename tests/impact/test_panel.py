@@ -72,7 +72,7 @@ def test_a_user_defined_ibis_expression_is_a_metric(tiny):
 
 
 def test_monthly_panels_group_by_month(tiny):
-    cells, grid = _cells(tiny, "win-rate", freq="month")
+    cells, _ = _cells(tiny, "win-rate", freq="month")
     assert cells[("A1", "2026-02-01")] == (1.0, 1.0)
     assert cells[("A1", "2026-03-01")] == (0.0, 1.0)
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from salesorg.impact.power import Design, Noise, did_variance, mde, noise_from_panel, periods_to_signal
+from salesorg.impact.power import (
+    Design,
+    Noise,
+    did_variance,
+    mde,
+    noise_from_panel,
+    periods_to_signal,
+)
 from salesorg.impact.staggered import group_time
 from salesorg.impact.synthetic import synthetic_panel
 
@@ -16,7 +23,14 @@ NOISE = Noise(sigma2=1.0 + 0.25 + 0.09, rho=0.34 / 1.34, phi=0.3)
 def _did_draws(reps, *, effect=0.0, start=78, post=8, seed=0):
     out = []
     for s in range(reps):
-        sp = synthetic_panel(rng=np.random.default_rng(seed + s), n_periods=start + post, start=start, effect=effect, team_period_sd=0.0, treated_teams=10)
+        sp = synthetic_panel(
+            rng=np.random.default_rng(seed + s),
+            n_periods=start + post,
+            start=start,
+            effect=effect,
+            team_period_sd=0.0,
+            treated_teams=10,
+        )
         gt = group_time(sp.panel, np.ones((1, sp.panel.n_units)), pre_periods=26)
         out.append(gt.overall()[0])
     return np.array(out)
@@ -42,7 +56,9 @@ def test_equicorrelation_without_autocorrelation_is_mckenzies_formula():
     n = Noise(sigma2=2.0, rho=0.4)
     d = Design(n_treated=10, n_comparison=30)
     m, r = 6, 4
-    mckenzie = (1 / 10 + 1 / 30) * 2.0 * ((1 + (m - 1) * 0.4) / m + (1 + (r - 1) * 0.4) / r - 2 * 0.4)
+    mckenzie = (
+        (1 / 10 + 1 / 30) * 2.0 * ((1 + (m - 1) * 0.4) / m + (1 + (r - 1) * 0.4) / r - 2 * 0.4)
+    )
     assert did_variance(n, d, pre=m, post=r) == pytest.approx(mckenzie)
 
 

@@ -54,7 +54,9 @@ def default_as_of(store) -> dt.date:
     h = store.table("opportunity_history")
     v = h.changed_at.max().execute()
     if v is None or pd.isna(v):
-        raise DataError("the store has no opportunity history — import opportunity_history.csv first")
+        raise DataError(
+            "the store has no opportunity history — import opportunity_history.csv first"
+        )
     return pd.Timestamp(v).date()
 
 
@@ -87,7 +89,9 @@ def analyse(
     tr: Treatment = treatment(store, initiative_id)
     pre = pre_periods or PRE_PERIODS[freq]
     if tr.started_on > as_of:
-        raise DataError(f"initiative {initiative_id} starts {tr.started_on}, after --as-of {as_of}: nothing to measure yet — try `salesorg impact plan`")
+        raise DataError(
+            f"initiative {initiative_id} starts {tr.started_on}, after --as-of {as_of}: nothing to measure yet — try `salesorg impact plan`"
+        )
     long, grid = outcome_panel(store, m, as_of=as_of, freq=freq)
     if long.empty:
         raise DataError(f"no {m.name} data up to {as_of} — check the metric and the imported deals")
@@ -97,12 +101,15 @@ def analyse(
     panel = PanelArrays.from_long(long, starts=starts, clusters=teams, periods=grid)
     first = min(panel.cohorts) if panel.cohorts else None
     if first is None:
-        raise DataError(f"none of the {len(starts)} people in {initiative_id} has {m.name} data — check the members")
+        raise DataError(
+            f"none of the {len(starts)} people in {initiative_id} has {m.name} data — check the members"
+        )
     feats = pre_features(panel, end=first, window=pre)
     treated = [u for u, c in zip(panel.units, panel.cohort, strict=True) if c >= 0]
     treated_teams = {teams.get(u) for u in treated} - {None}
     pool = [
-        u for u, c in zip(panel.units, panel.cohort, strict=True)
+        u
+        for u, c in zip(panel.units, panel.cohort, strict=True)
         if c < 0 and teams.get(u) not in treated_teams
     ]
     mt = match(feats, treated, pool, k=k, method=match_method)
@@ -112,11 +119,22 @@ def analyse(
         mt.weak = True
         mt.reasons.append("fewer than two comparison teams")
     eff = estimate_effect(
-        sub, rng=rng, pre_periods=pre, replicates=replicates, min_clusters=min_clusters,
+        sub,
+        rng=rng,
+        pre_periods=pre,
+        replicates=replicates,
+        min_clusters=min_clusters,
         period_days=PERIOD_DAYS[freq],
     )
     shifts = placebo_shifts if placebo_shifts is not None else [pre // 2]
-    plac = placebo_test(sub, shifts=shifts, rng=rng, pre_periods=pre, replicates=min(replicates, 199), min_clusters=min_clusters)
+    plac = placebo_test(
+        sub,
+        shifts=shifts,
+        rng=rng,
+        pre_periods=pre,
+        replicates=min(replicates, 199),
+        min_clusters=min_clusters,
+    )
     warnings = list(eff.warnings)
     if mt.weak:
         warnings.append("weak_comparison")
@@ -129,7 +147,17 @@ def analyse(
         f"{pre} {freq}s before start; {replicates} team-level cluster-bootstrap replicates"
     )
     return ImpactResult(
-        initiative_id=initiative_id, name=tr.name, metric=m, as_of=as_of, started_on=tr.started_on,
-        freq=freq, effect=eff, matching=mt, placebo=plac, treated=treated, panel=sub,
-        warnings=warnings, method=method,
+        initiative_id=initiative_id,
+        name=tr.name,
+        metric=m,
+        as_of=as_of,
+        started_on=tr.started_on,
+        freq=freq,
+        effect=eff,
+        matching=mt,
+        placebo=plac,
+        treated=treated,
+        panel=sub,
+        warnings=warnings,
+        method=method,
     )

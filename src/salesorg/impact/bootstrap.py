@@ -43,7 +43,9 @@ def cluster_weights(
             continue
         codes, inv = np.unique(panel.cluster[idx], return_inverse=True)
         if len(codes) >= min_clusters:
-            counts = rng.multinomial(len(codes), np.full(len(codes), 1 / len(codes)), size=replicates)
+            counts = rng.multinomial(
+                len(codes), np.full(len(codes), 1 / len(codes)), size=replicates
+            )
             w[1:, idx] = counts[:, inv]
         else:
             warnings.append(f"few_{label}_clusters")

@@ -48,7 +48,9 @@ class EffectEstimate:
     warnings: list[str] = field(default_factory=list)
 
 
-def _path(panel: PanelArrays, path: np.ndarray, *, alpha: float, level: float) -> tuple[pd.DataFrame, int | None]:
+def _path(
+    panel: PanelArrays, path: np.ndarray, *, alpha: float, level: float
+) -> tuple[pd.DataFrame, int | None]:
     est = path[0]
     boot = path[1:]
     a = (1 - level) / 2
@@ -74,8 +76,14 @@ def _path(panel: PanelArrays, path: np.ndarray, *, alpha: float, level: float) -
             break
         first = t
     frame = pd.DataFrame(
-        {"period": panel.periods.astype("datetime64[ns]"), "estimate": est, "se": se,
-         "low": lo, "high": hi, "p_value": p}
+        {
+            "period": panel.periods.astype("datetime64[ns]"),
+            "estimate": est,
+            "se": se,
+            "low": lo,
+            "high": hi,
+            "p_value": p,
+        }
     )
     return frame, first
 
@@ -111,14 +119,20 @@ def estimate_effect(
     if not panel.cohorts:
         from salesorg.errors import DataError
 
-        raise DataError("no treated person has data in the panel — check the initiative's members and the metric")
-    weights, wwarn = cluster_weights(panel, replicates=replicates, rng=rng, min_clusters=min_clusters)
+        raise DataError(
+            "no treated person has data in the panel — check the initiative's members and the metric"
+        )
+    weights, wwarn = cluster_weights(
+        panel, replicates=replicates, rng=rng, min_clusters=min_clusters
+    )
     warnings += wwarn
     gt = group_time(panel, weights, pre_periods=pre_periods)
     if not gt.cohorts:
         from salesorg.errors import DataError
 
-        raise DataError("the programme starts in the first period of data: there is no before to compare with")
+        raise DataError(
+            "the programme starts in the first period of data: there is no before to compare with"
+        )
     if any(c.pre[1] - c.pre[0] < pre_periods for c in gt.cohorts):
         warnings.append("short_pre_period")
     overall = gt.overall()
@@ -135,7 +149,7 @@ def estimate_effect(
     if first is not None:
         start = pd.Timestamp(panel.periods[first]).date()
         detectable = start + dt.timedelta(days=period_days - 1)
-    n_t = int(gt.cohorts and sum(int(c.size[0]) for c in gt.cohorts))
+    n_t = sum(int(c.size[0]) for c in gt.cohorts)
     treated_idx = panel.treated
     n_c = int(((~treated_idx) & (panel.den.sum(1) > 0)).sum())
     if n_t < 5:

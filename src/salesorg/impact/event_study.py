@@ -37,8 +37,14 @@ def event_study_table(gt: GroupTime, *, leads: int, lags: int, level: float = 0.
     for k, e in enumerate(es):
         s = summarise(theta[:, k], level=level)
         rows.append(
-            {"e": int(e), "estimate": s.estimate, "se": s.se, "low": s.low, "high": s.high,
-             "p_value": s.p_value}
+            {
+                "e": int(e),
+                "estimate": s.estimate,
+                "se": s.se,
+                "low": s.low,
+                "high": s.high,
+                "p_value": s.p_value,
+            }
         )
     return pd.DataFrame(rows)
 

@@ -67,7 +67,7 @@ def add_initiative(
     if unknown:
         raise NotFoundError(
             f"unknown member(s) {', '.join(unknown)} — give person_id or unit_id values "
-            "from people.csv / units.csv (see `salesorg sql \"SELECT person_id FROM people\"`)"
+            'from people.csv / units.csv (see `salesorg sql "SELECT person_id FROM people"`)'
         )
     iid = initiative_id or _slug(name)
     existing = store.table("initiatives").filter(lambda t: t.initiative_id == iid).execute()

@@ -84,36 +84,68 @@ def _days(a, b):
 
 def _win_rate(store, as_of):
     s = _closed(store, as_of)
-    return s.select(s.owner_id, day=s.close_date.cast("date"), num=s.is_won.cast("float64"), den=ibis.literal(1.0))
+    return s.select(
+        s.owner_id,
+        day=s.close_date.cast("date"),
+        num=s.is_won.cast("float64"),
+        den=ibis.literal(1.0),
+    )
 
 
 def _deal_size(store, as_of):
     s = _won(store, as_of)
-    return s.select(s.owner_id, day=s.close_date.cast("date"), num=s.amount_rc.cast("float64"), den=ibis.literal(1.0))
+    return s.select(
+        s.owner_id,
+        day=s.close_date.cast("date"),
+        num=s.amount_rc.cast("float64"),
+        den=ibis.literal(1.0),
+    )
 
 
 def _bookings(store, as_of):
     s = _won(store, as_of)
-    return s.select(s.owner_id, day=s.close_date.cast("date"), num=s.amount_rc.cast("float64"), den=ibis.literal(0.0))
+    return s.select(
+        s.owner_id,
+        day=s.close_date.cast("date"),
+        num=s.amount_rc.cast("float64"),
+        den=ibis.literal(0.0),
+    )
 
 
 def _pipeline_created(store, as_of):
     s = _state(store, as_of)
-    return s.select(s.owner_id, day=s.created_on.cast("date"), num=s.amount_rc.cast("float64"), den=ibis.literal(0.0))
+    return s.select(
+        s.owner_id,
+        day=s.created_on.cast("date"),
+        num=s.amount_rc.cast("float64"),
+        den=ibis.literal(0.0),
+    )
 
 
 def _deal_cycle(store, as_of):
     s = _won(store, as_of)
-    return s.select(s.owner_id, day=s.close_date.cast("date"), num=_days(s.close_date, s.created_on).cast("float64"), den=ibis.literal(1.0))
+    return s.select(
+        s.owner_id,
+        day=s.close_date.cast("date"),
+        num=_days(s.close_date, s.created_on).cast("float64"),
+        den=ibis.literal(1.0),
+    )
 
 
 def _share(column: str, value: str):
     def build(store, as_of):
         s = _state(store, as_of)
         if column not in s.columns:
-            raise ConfigError(f"share:{column}={value}: no column {column!r} — use one of {', '.join(s.columns)}")
+            raise ConfigError(
+                f"share:{column}={value}: no column {column!r} — use one of {', '.join(s.columns)}"
+            )
         hit = (s[column].cast("string") == value).fill_null(False)
-        return s.select(s.owner_id, day=s.created_on.cast("date"), num=hit.cast("float64"), den=ibis.literal(1.0))
+        return s.select(
+            s.owner_id,
+            day=s.created_on.cast("date"),
+            num=hit.cast("float64"),
+            den=ibis.literal(1.0),
+        )
 
     return build
 
@@ -124,7 +156,9 @@ def _history(store, as_of) -> ibis.Table:
     h = h.filter(h.changed_at < ibis.literal(as_of_instant(as_of)))
     o = store.table("opportunities")
     st = store.table("stages")
-    j = h.join(o, h.opportunity_id == o.opportunity_id).select(h.opportunity_id, h.changed_at, h.stage, o.pipeline)
+    j = h.join(o, h.opportunity_id == o.opportunity_id).select(
+        h.opportunity_id, h.changed_at, h.stage, o.pipeline
+    )
     j = j.join(st, (j.pipeline == st.pipeline) & (j.stage == st.stage)).select(
         j.opportunity_id, j.changed_at, j.pipeline, st.ordinal, st.is_closed
     )
@@ -138,7 +172,12 @@ def _entry_stage(store, as_of):
     f = f.select(oid=h.opportunity_id, entry_ordinal=h.ordinal)
     s = _state(store, as_of)
     j = s.join(f, s.opportunity_id == f.oid)
-    return j.select(j.owner_id, day=j.created_on.cast("date"), num=j.entry_ordinal.cast("float64"), den=ibis.literal(1.0))
+    return j.select(
+        j.owner_id,
+        day=j.created_on.cast("date"),
+        num=j.entry_ordinal.cast("float64"),
+        den=ibis.literal(1.0),
+    )
 
 
 def _proposal_ordinals(store) -> ibis.Table:
@@ -152,7 +191,10 @@ def _proposal_ordinals(store) -> ibis.Table:
         hit = open_[open_.stage.str.lower().str.contains("propos")]
         ordinal = int(hit.ordinal.iloc[0]) if len(hit) else int(open_.ordinal.iloc[len(open_) // 2])
         rows.append((pipe, ordinal))
-    return ibis.memtable(pd.DataFrame(rows, columns=["pipeline", "proposal_ordinal"]), schema={"pipeline": "string", "proposal_ordinal": "int64"})
+    return ibis.memtable(
+        pd.DataFrame(rows, columns=["pipeline", "proposal_ordinal"]),
+        schema={"pipeline": "string", "proposal_ordinal": "int64"},
+    )
 
 
 def _early_stage_days(store, as_of):
@@ -164,7 +206,9 @@ def _early_stage_days(store, as_of):
     s = _state(store, as_of)
     j = s.join(first, s.opportunity_id == first.opportunity_id)
     day = j.reached_at.cast("date")
-    return j.select(j.owner_id, day=day, num=_days(day, j.created_on).cast("float64"), den=ibis.literal(1.0))
+    return j.select(
+        j.owner_id, day=day, num=_days(day, j.created_on).cast("float64"), den=ibis.literal(1.0)
+    )
 
 
 def _expr(text: str):
@@ -181,8 +225,13 @@ def _expr(text: str):
         scope = {c: s[c] for c in s.columns}
         scope["ibis"] = ibis
         try:
-            value = eval(text, {"__builtins__": {}}, scope)  # noqa: S307 - local CLI input
-            return s.select(s.owner_id, day=s.close_date.cast("date"), num=value.cast("float64"), den=ibis.literal(1.0))
+            value = eval(text, {"__builtins__": {}}, scope)
+            return s.select(
+                s.owner_id,
+                day=s.close_date.cast("date"),
+                num=value.cast("float64"),
+                den=ibis.literal(1.0),
+            )
         except Exception as exc:
             raise ConfigError(
                 f"expr:{text}: not a valid Ibis expression over deals ({exc}) — use the columns "
@@ -198,11 +247,37 @@ METRICS: dict[str, Metric] = {
         Metric("win-rate", "won / closed deals, by close week", "share", "mean", _win_rate),
         Metric("deal-size", "mean amount of won deals, by close week", "money", "mean", _deal_size),
         Metric("bookings", "amount won per person-period", "money", "sum", _bookings),
-        Metric("pipeline-created", "amount of new deals per person-period", "money", "sum", _pipeline_created),
-        Metric("deal-cycle", "days from creation to close of won deals", "days", "mean", _deal_cycle),
-        Metric("solution-share", "share of new deals with deal_type 'solution'", "share", "mean", _share("deal_type", "solution")),
-        Metric("entry-stage", "ordinal of the first recorded stage of new deals (lower = earlier)", "stage", "mean", _entry_stage),
-        Metric("early-stage-days", "days from creation to the proposal stage", "days", "mean", _early_stage_days),
+        Metric(
+            "pipeline-created",
+            "amount of new deals per person-period",
+            "money",
+            "sum",
+            _pipeline_created,
+        ),
+        Metric(
+            "deal-cycle", "days from creation to close of won deals", "days", "mean", _deal_cycle
+        ),
+        Metric(
+            "solution-share",
+            "share of new deals with deal_type 'solution'",
+            "share",
+            "mean",
+            _share("deal_type", "solution"),
+        ),
+        Metric(
+            "entry-stage",
+            "ordinal of the first recorded stage of new deals (lower = earlier)",
+            "stage",
+            "mean",
+            _entry_stage,
+        ),
+        Metric(
+            "early-stage-days",
+            "days from creation to the proposal stage",
+            "days",
+            "mean",
+            _early_stage_days,
+        ),
     )
 }
 
@@ -213,7 +288,13 @@ def metric(name: str) -> Metric:
         return METRICS[name]
     if name.startswith("share:") and "=" in name:
         col, val = name.removeprefix("share:").split("=", 1)
-        return Metric(name, f"share of new deals with {col} == {val!r}", "share", "mean", _share(col.strip(), val.strip()))
+        return Metric(
+            name,
+            f"share of new deals with {col} == {val!r}",
+            "share",
+            "mean",
+            _share(col.strip(), val.strip()),
+        )
     if name.startswith("expr:"):
         text = name.removeprefix("expr:")
         return Metric(name, f"mean of {text} over closed deals", "value", "mean", _expr(text))
@@ -259,12 +340,16 @@ def outcome_panel(
     unit = "W" if freq == "week" else "M"
     if freq not in ("week", "month"):
         raise ConfigError(f"--freq must be week or month, not {freq!r}")
-    agg = cells.mutate(period=cells.day.truncate(unit)).group_by(["owner_id", "period"]).aggregate(
-        num=cells.num.sum(), den=cells.den.sum()
+    agg = (
+        cells.mutate(period=cells.day.truncate(unit))
+        .group_by(["owner_id", "period"])
+        .aggregate(num=cells.num.sum(), den=cells.den.sum())
     )
     df = agg.execute().rename(columns={"owner_id": "unit"})
     if df.empty:
-        return df.assign(period=pd.Series(dtype="datetime64[ns]")), np.array([], dtype="datetime64[D]")
+        return df.assign(period=pd.Series(dtype="datetime64[ns]")), np.array(
+            [], dtype="datetime64[D]"
+        )
     df["period"] = pd.to_datetime(df["period"]).astype("datetime64[ns]")
     first = to_date(since) if since is not None else df["period"].min().date()
     grid = period_grid(first, as_of, freq)
@@ -282,7 +367,9 @@ def _fill_grid(store, df: pd.DataFrame, grid: np.ndarray) -> pd.DataFrame:
     full = people.merge(pd.DataFrame({"period": periods}), how="cross")
     hired = pd.to_datetime(full.hired_on)
     left = pd.to_datetime(full.left_on)
-    alive = (hired.isna() | (hired <= full.period + pd.Timedelta(days=6))) & (left.isna() | (left > full.period))
+    alive = (hired.isna() | (hired <= full.period + pd.Timedelta(days=6))) & (
+        left.isna() | (left > full.period)
+    )
     full = full[alive].rename(columns={"person_id": "unit"})[["unit", "period"]]
     out = full.merge(df[["unit", "period", "num"]], on=["unit", "period"], how="left")
     out["num"] = out["num"].fillna(0.0)

@@ -68,8 +68,8 @@ class PanelArrays:
             cluster_ids=self.cluster_ids[codes],
         )
 
-    def period_index(self, day: dt.date | np.datetime64) -> int:
-        """Index of the period that contains ``day`` (0 if before the first, T if after the last)."""
+    def period_index(self, day: dt.date) -> int:
+        """Index of the period that contains ``day`` (-1 if before the first period)."""
         return int(np.searchsorted(self.periods, np.datetime64(day, "D"), side="right")) - 1
 
     @classmethod
@@ -88,9 +88,13 @@ class PanelArrays:
         """
         units = np.array(sorted(frame["unit"].astype(str).unique()), dtype=object)
         if periods is None:
-            periods = np.array(sorted(pd.to_datetime(frame["period"]).unique()), dtype="datetime64[D]")
+            periods = np.array(
+                sorted(pd.to_datetime(frame["period"]).unique()), dtype="datetime64[D]"
+            )
         ui = pd.Index(units).get_indexer(frame["unit"].astype(str))
-        ti = pd.Index(periods).get_indexer(np.asarray(pd.to_datetime(frame["period"]), dtype="datetime64[D]"))
+        ti = pd.Index(periods).get_indexer(
+            np.asarray(pd.to_datetime(frame["period"]), dtype="datetime64[D]")
+        )
         keep = (ui >= 0) & (ti >= 0)
         num = np.zeros((len(units), len(periods)))
         den = np.zeros((len(units), len(periods)))

@@ -64,7 +64,13 @@ def placebo_test(
             continue
         s = summarise(gt.overall(), level=level)
         rows.append(
-            {"shift": shift, "fake_start": pd.Timestamp(p.periods[min(p.cohorts)]).date(),
-             "estimate": s.estimate, "low": s.low, "high": s.high, "p_value": s.p_value}
+            {
+                "shift": shift,
+                "fake_start": pd.Timestamp(p.periods[min(p.cohorts)]).date(),
+                "estimate": s.estimate,
+                "low": s.low,
+                "high": s.high,
+                "p_value": s.p_value,
+            }
         )
     return pd.DataFrame(rows, columns=["shift", "fake_start", "estimate", "low", "high", "p_value"])

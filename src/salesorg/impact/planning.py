@@ -71,26 +71,47 @@ def plan(
     p = PanelArrays.from_long(long, starts={}, clusters=teams, periods=grid)
     end = int(np.searchsorted(p.periods, np.datetime64(history_end, "D"), side="right"))
     if end < 4:
-        raise DataError(f"less than 4 {freq}s of {m.name} history before {history_end}: cannot estimate its noise")
+        raise DataError(
+            f"less than 4 {freq}s of {m.name} history before {history_end}: cannot estimate its noise"
+        )
     noise = noise_from_panel(p, end=end, window=max(2 * pre, 52 if freq == "week" else 12))
     with_data = set(p.units[p.den[:, max(0, end - pre) : end].sum(1) > 0])
     n_t = len([u for u in treated if u in with_data])
     if n_t == 0:
-        raise DataError(f"none of the {len(treated)} members has {m.name} data before {history_end}")
+        raise DataError(
+            f"none of the {len(treated)} members has {m.name} data before {history_end}"
+        )
     treated_teams = {teams.get(u) for u in treated}
     pool = [u for u in with_data if u not in treated and teams.get(u) not in treated_teams]
     n_c = min(k * n_t, len(pool))
     if n_c == 0:
         raise DataError("no comparison people with data outside the members' teams")
     sizes = pd.Series(teams).value_counts()
-    t_size = float(np.mean([sizes.get(t, 1) for t in treated_teams if t is not None])) if treated_teams - {None} else 1.0
-    c_size = float(sizes.drop(list(treated_teams - {None}), errors="ignore").mean()) if len(sizes) else 1.0
-    design = Design(n_treated=n_t, n_comparison=n_c, treated_team_size=min(t_size, n_t), comparison_team_size=c_size)
+    t_size = (
+        float(np.mean([sizes.get(t, 1) for t in treated_teams if t is not None]))
+        if treated_teams - {None}
+        else 1.0
+    )
+    c_size = (
+        float(sizes.drop(list(treated_teams - {None}), errors="ignore").mean())
+        if len(sizes)
+        else 1.0
+    )
+    design = Design(
+        n_treated=n_t,
+        n_comparison=n_c,
+        treated_team_size=min(t_size, n_t),
+        comparison_team_size=c_size,
+    )
     pre_avail = min(pre, end)
-    weeks = periods_to_signal(noise, design, effect=effect, pre=pre_avail, max_post=max_periods, alpha=alpha, power=power)
+    weeks = periods_to_signal(
+        noise, design, effect=effect, pre=pre_avail, max_post=max_periods, alpha=alpha, power=power
+    )
     post_now = 0
     if start <= as_of:
-        post_now = int(np.searchsorted(p.periods, np.datetime64(as_of, "D"), side="right")) - int(np.searchsorted(p.periods, np.datetime64(start, "D"), side="left"))
+        post_now = int(np.searchsorted(p.periods, np.datetime64(as_of, "D"), side="right")) - int(
+            np.searchsorted(p.periods, np.datetime64(start, "D"), side="left")
+        )
         post_now = max(post_now, 0)
     table = mde_table(noise, design, pre=pre_avail, max_post=max_periods, alpha=alpha, power=power)
     return {
@@ -106,9 +127,13 @@ def plan(
         "comparison_team_size": design.comparison_team_size,
         "pre_periods": pre_avail,
         "periods_to_signal": weeks,
-        "signal_date": (start + dt.timedelta(days=weeks * PERIOD_DAYS[freq] - 1)).isoformat() if weeks else None,
+        "signal_date": (start + dt.timedelta(days=weeks * PERIOD_DAYS[freq] - 1)).isoformat()
+        if weeks
+        else None,
         "post_periods_now": post_now,
-        "mde_now": mde(noise, design, pre=pre_avail, post=post_now, alpha=alpha, power=power) if post_now > 0 else None,
+        "mde_now": mde(noise, design, pre=pre_avail, post=post_now, alpha=alpha, power=power)
+        if post_now > 0
+        else None,
         "alpha": alpha,
         "power": power,
         "noise": noise.as_dict(),

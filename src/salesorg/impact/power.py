@@ -39,7 +39,15 @@ from scipy import stats
 
 from salesorg.impact.panel_arrays import PanelArrays
 
-__all__ = ["Design", "Noise", "mde", "mde_table", "noise_from_panel", "periods_to_signal", "did_variance"]
+__all__ = [
+    "Design",
+    "Noise",
+    "did_variance",
+    "mde",
+    "mde_table",
+    "noise_from_panel",
+    "periods_to_signal",
+]
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,9 @@ class Design:
 def did_variance(noise: Noise, design: Design, *, pre: int, post: int) -> float:
     """Variance of the DiD estimate with ``pre`` baseline and ``post`` follow-up periods."""
     t = np.arange(pre + post)
-    cov = noise.sigma2 * (noise.rho + (1 - noise.rho) * noise.phi ** np.abs(t[:, None] - t[None, :]))
+    cov = noise.sigma2 * (
+        noise.rho + (1 - noise.rho) * noise.phi ** np.abs(t[:, None] - t[None, :])
+    )
     cov[np.diag_indices_from(cov)] = noise.sigma2 / max(noise.fill, 1e-9)
     a = np.r_[np.full(pre, -1 / pre), np.full(post, 1 / post)]
     var_d = float(a @ cov @ a)
@@ -78,21 +88,45 @@ def did_variance(noise: Noise, design: Design, *, pre: int, post: int) -> float:
     return var_d * (de_t / design.n_treated + de_c / design.n_comparison)
 
 
-def mde(noise: Noise, design: Design, *, pre: int, post: int, alpha: float = 0.05, power: float = 0.80) -> float:
+def mde(
+    noise: Noise, design: Design, *, pre: int, post: int, alpha: float = 0.05, power: float = 0.80
+) -> float:
     """Minimum detectable effect (two-sided level ``alpha``, given ``power``)."""
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
     return float(z * np.sqrt(did_variance(noise, design, pre=pre, post=post)))
 
 
-def mde_table(noise: Noise, design: Design, *, pre: int, max_post: int, alpha: float = 0.05, power: float = 0.80) -> pd.DataFrame:
+def mde_table(
+    noise: Noise,
+    design: Design,
+    *,
+    pre: int,
+    max_post: int,
+    alpha: float = 0.05,
+    power: float = 0.80,
+) -> pd.DataFrame:
     """MDE for every follow-up length ``post = 1 .. max_post``."""
     return pd.DataFrame(
-        {"post_periods": np.arange(1, max_post + 1),
-         "mde": [mde(noise, design, pre=pre, post=r, alpha=alpha, power=power) for r in range(1, max_post + 1)]}
+        {
+            "post_periods": np.arange(1, max_post + 1),
+            "mde": [
+                mde(noise, design, pre=pre, post=r, alpha=alpha, power=power)
+                for r in range(1, max_post + 1)
+            ],
+        }
     )
 
 
-def periods_to_signal(noise: Noise, design: Design, *, effect: float, pre: int, max_post: int = 104, alpha: float = 0.05, power: float = 0.80) -> int | None:
+def periods_to_signal(
+    noise: Noise,
+    design: Design,
+    *,
+    effect: float,
+    pre: int,
+    max_post: int = 104,
+    alpha: float = 0.05,
+    power: float = 0.80,
+) -> int | None:
     """The first follow-up length at which ``|effect|`` is detectable, or None within ``max_post``."""
     tab = mde_table(noise, design, pre=pre, max_post=max_post, alpha=alpha, power=power)
     hit = tab[tab.mde <= abs(effect)]
@@ -123,7 +157,9 @@ def noise_from_panel(panel: PanelArrays, *, end: int | None = None, window: int 
     within = np.where(obs, res - mean_i[:, None], np.nan)
     wvar = float(np.nansum(within**2) / max(obs.sum() - len(n_i), 1))
     ok = n_i > 0
-    between = float(np.var(mean_i[ok], ddof=1)) - float(np.mean(wvar / n_i[ok])) if ok.sum() > 1 else 0.0
+    between = (
+        float(np.var(mean_i[ok], ddof=1)) - float(np.mean(wvar / n_i[ok])) if ok.sum() > 1 else 0.0
+    )
     rho = float(np.clip(between / sigma2, 0.0, 0.99)) if sigma2 > 0 else 0.0
     a, b = within[:, :-1], within[:, 1:]
     pair = np.isfinite(a) & np.isfinite(b)
@@ -135,7 +171,9 @@ def noise_from_panel(panel: PanelArrays, *, end: int | None = None, window: int 
     # team ICC of the person-level half-on-half difference
     h = y.shape[1] // 2
     with np.errstate(invalid="ignore"):
-        d = np.nanmean(np.where(obs[:, h:], res[:, h:], np.nan), 1) - np.nanmean(np.where(obs[:, :h], res[:, :h], np.nan), 1)
+        d = np.nanmean(np.where(obs[:, h:], res[:, h:], np.nan), 1) - np.nanmean(
+            np.where(obs[:, :h], res[:, :h], np.nan), 1
+        )
     kappa = _icc(d, team)
     return Noise(sigma2=sigma2, rho=rho, phi=phi, fill=float(obs.mean()), team_icc=kappa)
 

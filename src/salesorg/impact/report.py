@@ -83,8 +83,12 @@ def to_json(r: ImpactResult) -> dict[str, Any]:
         "matching_method": r.matching.method,
         "weak_comparison": r.matching.weak,
         "weak_reasons": list(r.matching.reasons),
-        "balance": [{k: _num(v) for k, v in row.items()} for row in r.matching.balance.to_dict("records")],
-        "event_study": [{k: _num(v) for k, v in row.items()} for row in r.effect.event_study.to_dict("records")],
+        "balance": [
+            {k: _num(v) for k, v in row.items()} for row in r.matching.balance.to_dict("records")
+        ],
+        "event_study": [
+            {k: _num(v) for k, v in row.items()} for row in r.effect.event_study.to_dict("records")
+        ],
         "placebo": [
             {k: (v.isoformat() if hasattr(v, "isoformat") else _num(v)) for k, v in row.items()}
             for row in r.placebo.to_dict("records")
@@ -113,18 +117,26 @@ def verdict(r: ImpactResult) -> str:
             f"({r.freq} {j} after the start)."
         )
     elif math.isfinite(e.p_value) and e.p_value >= 0.05:
-        parts.append("It is not yet distinguishable from no effect (p = %.2f); see `salesorg impact plan` for how long that can take." % e.p_value)
+        parts.append(
+            f"It is not yet distinguishable from no effect (p = {e.p_value:.2f}); see "
+            "`salesorg impact plan` for how long that can take."
+        )
     checks = []
     if math.isfinite(e.pre_trend_p_value):
         checks.append(
-            "before the start the groups moved in parallel" if e.pre_trend_p_value >= 0.10
+            "before the start the groups moved in parallel"
+            if e.pre_trend_p_value >= 0.10
             else "but the groups were already drifting apart before the start"
         )
     if "placebo_effect" not in r.warnings and len(r.placebo):
         checks.append("a fake earlier start shows no effect")
     if checks:
         parts.append("Checks: " + "; ".join(checks) + ".")
-    caveats = [w for w in r.warnings if w in ("weak_comparison", "pre_trend", "placebo_effect", "few_treated_clusters")]
+    caveats = [
+        w
+        for w in r.warnings
+        if w in ("weak_comparison", "pre_trend", "placebo_effect", "few_treated_clusters")
+    ]
     if caveats:
         parts.append("Caution: " + "; ".join(WARNINGS[w] for w in caveats) + ".")
     return " ".join(parts)
@@ -134,7 +146,13 @@ def _detect_periods(r: ImpactResult) -> int | None:
     if r.effect.detectable_since is None:
         return None
     first = pd.Timestamp(r.panel.periods[min(r.panel.cohorts)])
-    return int((pd.Timestamp(r.effect.detectable_since) - first).days // (7 if r.freq == "week" else 30)) + 1
+    return (
+        int(
+            (pd.Timestamp(r.effect.detectable_since) - first).days
+            // (7 if r.freq == "week" else 30)
+        )
+        + 1
+    )
 
 
 def event_study_chart(r: ImpactResult) -> Any:
@@ -148,10 +166,14 @@ def event_study_chart(r: ImpactResult) -> Any:
     df["phase"] = df["e"].map(lambda e: "before start" if e < 0 else "after start")
     unit = " (pp)" if r.metric.unit == "share" else ""
     base = alt.Chart(df).encode(x=alt.X("e:Q", title=f"{r.freq}s relative to the start"))
-    band = base.mark_area(opacity=0.25).encode(y=alt.Y("low:Q", title=f"effect on {r.metric.name}{unit}"), y2="high:Q", color="phase:N")
+    band = base.mark_area(opacity=0.25).encode(
+        y=alt.Y("low:Q", title=f"effect on {r.metric.name}{unit}"), y2="high:Q", color="phase:N"
+    )
     line = base.mark_line(point=True).encode(y="estimate:Q", color="phase:N")
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
-    return (band + line + zero).properties(width=600, height=260, title="Effect by period relative to the start (90 % interval)")
+    return (band + line + zero).properties(
+        width=600, height=260, title="Effect by period relative to the start (90 % interval)"
+    )
 
 
 def to_document(r: ImpactResult) -> Document:
@@ -167,9 +189,15 @@ def to_document(r: ImpactResult) -> Document:
         KpiBlock(
             (
                 Kpi("Effect", format_effect(e.estimate, r.metric.unit)),
-                Kpi("90 % interval", f"[{format_effect(e.ci90[0], r.metric.unit)}, {format_effect(e.ci90[1], r.metric.unit)}]"),
+                Kpi(
+                    "90 % interval",
+                    f"[{format_effect(e.ci90[0], r.metric.unit)}, {format_effect(e.ci90[1], r.metric.unit)}]",
+                ),
                 Kpi("p-value", f"{e.p_value:.3f}" if math.isfinite(e.p_value) else "n/a"),
-                Kpi("Detectable since", e.detectable_since.isoformat() if e.detectable_since else "not yet"),
+                Kpi(
+                    "Detectable since",
+                    e.detectable_since.isoformat() if e.detectable_since else "not yet",
+                ),
             )
         )
     )
@@ -177,16 +205,41 @@ def to_document(r: ImpactResult) -> Document:
         s.add(Note(f"{w}: {WARNINGS.get(w, w)}"))
     s = doc.section("Effect over time")
     s.add(Chart(event_study_chart(r), title="Event study"))
-    s.add(TableBlock("event_study", r.effect.event_study, title="Effect by period relative to start"))
+    s.add(
+        TableBlock("event_study", r.effect.event_study, title="Effect by period relative to start")
+    )
     s = doc.section("Comparison group")
     for reason in r.matching.reasons:
         s.add(Note(f"weak comparison: {reason}"))
-    s.add(TableBlock("balance", r.matching.balance, title="Balance before the start (standardised differences; |d| > 0.25 is imbalanced)"))
-    s.add(TableBlock("comparison", pd.DataFrame({"person_id": sorted(r.matching.comparison)}), title="Comparison people"))
+    s.add(
+        TableBlock(
+            "balance",
+            r.matching.balance,
+            title="Balance before the start (standardised differences; |d| > 0.25 is imbalanced)",
+        )
+    )
+    s.add(
+        TableBlock(
+            "comparison",
+            pd.DataFrame({"person_id": sorted(r.matching.comparison)}),
+            title="Comparison people",
+        )
+    )
     s = doc.section("Checks")
-    s.add(Paragraph(f"Pre-trend test (joint, {e.pre_trend_df} df): p = {e.pre_trend_p_value:.3f}." if math.isfinite(e.pre_trend_p_value) else "Pre-trend test: not enough history."))
+    s.add(
+        Paragraph(
+            f"Pre-trend test (joint, {e.pre_trend_df} df): p = {e.pre_trend_p_value:.3f}."
+            if math.isfinite(e.pre_trend_p_value)
+            else "Pre-trend test: not enough history."
+        )
+    )
     s.add(TableBlock("placebo", r.placebo, title="Placebo: fake earlier start dates"))
     s = doc.section("Method")
     s.add(Paragraph(r.method + "."))
-    s.add(Note("Difference-in-differences: Callaway & Sant'Anna (2021), J. Econometrics 225(2): 200–230; why not two-way fixed effects: Goodman-Bacon (2021), Sun & Abraham (2021), J. Econometrics 225(2). Cluster bootstrap: Cameron, Gelbach & Miller (2008). Matching balance: Stuart (2010).", kind="assumption"))
+    s.add(
+        Note(
+            "Difference-in-differences: Callaway & Sant'Anna (2021), J. Econometrics 225(2): 200–230; why not two-way fixed effects: Goodman-Bacon (2021), Sun & Abraham (2021), J. Econometrics 225(2). Cluster bootstrap: Cameron, Gelbach & Miller (2008). Matching balance: Stuart (2010).",
+            kind="assumption",
+        )
+    )
     return doc

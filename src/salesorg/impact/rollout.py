@@ -41,12 +41,16 @@ def _team_features(store, r: ImpactResult) -> pd.DataFrame:
     end = int(np.searchsorted(p.periods, start_day))
     lo = max(0, end - r.effect.pre_periods)
     num, den = p.num[:, lo:end].sum(1), p.den[:, lo:end].sum(1)
-    sol, sgrid = outcome_panel(store, "solution-share", as_of=r.as_of, freq=r.freq)
+    sol, _ = outcome_panel(store, "solution-share", as_of=r.as_of, freq=r.freq)
     sol = sol[pd.to_datetime(sol.period) < pd.Timestamp(start_day)]
     sol = sol[pd.to_datetime(sol.period) >= pd.Timestamp(p.periods[lo])]
     sol["team"] = sol.unit.map(teams)
-    mix = sol.groupby("team").apply(lambda d: d.num.sum() / d.den.sum() if d.den.sum() else np.nan, include_groups=False)
-    df = pd.DataFrame({"unit": p.units, "team": [teams.get(u) for u in p.units], "num": num, "den": den})
+    mix = sol.groupby("team").apply(
+        lambda d: d.num.sum() / d.den.sum() if d.den.sum() else np.nan, include_groups=False
+    )
+    df = pd.DataFrame(
+        {"unit": p.units, "team": [teams.get(u) for u in p.units], "num": num, "den": den}
+    )
     df = df[df.team.notna() & (df.den > 0)]
     agg = df.groupby("team").agg(num=("num", "sum"), den=("den", "sum"), size=("unit", "nunique"))
     periods = max(end - lo, 1)
@@ -92,12 +96,27 @@ def rollout(store, r: ImpactResult, *, top: int | None = None) -> pd.DataFrame:
         p10, p50, p90 = np.quantile(ben, [0.1, 0.5, 0.9])
         d = float(dist[team])
         sim = float(np.exp(-0.5 * d**2))
-        note = "" if d <= max(1.0, 1.5 * treated_spread) else "unlike the treated teams: the effect may not transfer"
+        note = (
+            ""
+            if d <= max(1.0, 1.5 * treated_spread)
+            else "unlike the treated teams: the effect may not transfer"
+        )
         rows.append(
-            {"team": team, "name": names.get(team, team), "similarity": sim, "distance": d,
-             "size": int(feats.loc[team, "size"]), "level": float(feats.loc[team, "level"]),
-             "solution_share": float(feats.loc[team, "solution_share"]) if pd.notna(feats.loc[team, "solution_share"]) else None,
-             "benefit_p10": float(p10), "benefit_p50": float(p50), "benefit_p90": float(p90), "note": note}
+            {
+                "team": team,
+                "name": names.get(team, team),
+                "similarity": sim,
+                "distance": d,
+                "size": int(feats.loc[team, "size"]),
+                "level": float(feats.loc[team, "level"]),
+                "solution_share": float(feats.loc[team, "solution_share"])
+                if pd.notna(feats.loc[team, "solution_share"])
+                else None,
+                "benefit_p10": float(p10),
+                "benefit_p50": float(p50),
+                "benefit_p90": float(p90),
+                "note": note,
+            }
         )
     out = pd.DataFrame(rows)
     if out.empty:

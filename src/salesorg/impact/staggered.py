@@ -83,7 +83,10 @@ class GroupTime:
         for c in self.cohorts:
             post = np.zeros(self.n_periods, dtype=bool)
             post[c.g :] = True
-            cum = [np.cumsum(np.where(post, a, 0.0), axis=1) for a in (c.num_t, c.den_t, c.num_c, c.den_c)]
+            cum = [
+                np.cumsum(np.where(post, a, 0.0), axis=1)
+                for a in (c.num_t, c.den_t, c.num_c, c.den_c)
+            ]
             with np.errstate(invalid="ignore", divide="ignore"):
                 eff = cum[0] / cum[1] - cum[2] / cum[3]
             ok = np.isfinite(eff) & post

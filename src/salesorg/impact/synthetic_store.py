@@ -46,7 +46,7 @@ def synthetic_store(
 ) -> dict[str, object]:
     """Fill ``store`` and return facts: ``start``, ``treated`` people, ``as_of``."""
     units = [{"unit_id": "C", "name": "Company", "kind": "company", "parent_unit_id": None}]
-    people, assign = [], []
+    people: list[tuple[str, str, str, str | None]] = []
     start = first_day + dt.timedelta(weeks=start_week)
     for k in range(n_teams):
         tid = f"T{k:02d}"
@@ -59,19 +59,35 @@ def synthetic_store(
     store.insert_frame(
         "people",
         pd.DataFrame(
-            [{"person_id": p, "name": p, "role": r, "hired_on": dt.date(2020, 1, 1)} for p, r, _, _ in people]
+            [
+                {"person_id": p, "name": p, "role": r, "hired_on": dt.date(2020, 1, 1)}
+                for p, r, _, _ in people
+            ]
         ),
     )
     store.insert_frame(
         "assignments",
         pd.DataFrame(
-            [{"person_id": p, "unit_id": u, "manager_id": m, "valid_from": dt.date(2020, 1, 1)} for p, _, u, m in people]
+            [
+                {"person_id": p, "unit_id": u, "manager_id": m, "valid_from": dt.date(2020, 1, 1)}
+                for p, _, u, m in people
+            ]
         ),
     )
     store.insert_frame(
         "stages",
         pd.DataFrame(
-            [{"pipeline": "default", "stage": s, "ordinal": o, "is_closed": c, "is_won": w, "default_probability": p} for s, o, c, w, p in STAGES]
+            [
+                {
+                    "pipeline": "default",
+                    "stage": s,
+                    "ordinal": o,
+                    "is_closed": c,
+                    "is_won": w,
+                    "default_probability": p,
+                }
+                for s, o, c, w, p in STAGES
+            ]
         ),
     )
     ams = [p for p, r, _, _ in people if r == "AM"]
@@ -81,7 +97,9 @@ def synthetic_store(
     owner_idx = np.repeat(np.repeat(np.arange(len(ams)), weeks), n.ravel())
     week_idx = np.repeat(np.tile(np.arange(weeks), len(ams)), n.ravel())
     m = len(owner_idx)
-    created = np.datetime64(first_day) + (7 * week_idx + rng.integers(0, 5, m)).astype("timedelta64[D]")
+    created = np.datetime64(first_day) + (7 * week_idx + rng.integers(0, 5, m)).astype(
+        "timedelta64[D]"
+    )
     cycle = rng.integers(14, 57, m)
     closed = created + cycle.astype("timedelta64[D]")
     is_treated = np.isin(np.array(ams, dtype=object)[owner_idx], treated)
@@ -89,7 +107,9 @@ def synthetic_store(
     p = np.clip(p_own[owner_idx] + effect * (is_treated & after), 0, 1)
     won = rng.random(m) < p
     created_after = created >= np.datetime64(start)
-    sol = rng.random(m) < np.clip(solution_share + solution_lift * (is_treated & created_after), 0, 1)
+    sol = rng.random(m) < np.clip(
+        solution_share + solution_lift * (is_treated & created_after), 0, 1
+    )
     amount = np.round(rng.lognormal(np.log(20000), 0.6, m), 2)
     end = np.datetime64(first_day) + np.timedelta64(7 * weeks, "D")
     ids = np.array([f"O{i:07d}" for i in range(m)], dtype=object)
@@ -109,12 +129,36 @@ def synthetic_store(
     mid = created + (cycle // 2).astype("timedelta64[D]")
     amt = [Decimal(f"{a:.2f}") for a in amount]
     rows = [
-        pd.DataFrame({"opportunity_id": ids, "changed_at": created.astype("datetime64[s]") + np.timedelta64(9, "h"), "stage": "Qualify", "amount": amt, "close_date": closed.astype("datetime64[D]")}),
-        pd.DataFrame({"opportunity_id": ids, "changed_at": mid.astype("datetime64[s]") + np.timedelta64(9, "h"), "stage": "Propose", "amount": amt, "close_date": closed.astype("datetime64[D]")}),
+        pd.DataFrame(
+            {
+                "opportunity_id": ids,
+                "changed_at": created.astype("datetime64[s]") + np.timedelta64(9, "h"),
+                "stage": "Qualify",
+                "amount": amt,
+                "close_date": closed.astype("datetime64[D]"),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "opportunity_id": ids,
+                "changed_at": mid.astype("datetime64[s]") + np.timedelta64(9, "h"),
+                "stage": "Propose",
+                "amount": amt,
+                "close_date": closed.astype("datetime64[D]"),
+            }
+        ),
     ]
     done = closed < end
     rows.append(
-        pd.DataFrame({"opportunity_id": ids[done], "changed_at": closed[done].astype("datetime64[s]") + np.timedelta64(9, "h"), "stage": np.where(won[done], "Won", "Lost"), "amount": [a for a, d in zip(amt, done, strict=True) if d], "close_date": closed[done].astype("datetime64[D]")})
+        pd.DataFrame(
+            {
+                "opportunity_id": ids[done],
+                "changed_at": closed[done].astype("datetime64[s]") + np.timedelta64(9, "h"),
+                "stage": np.where(won[done], "Won", "Lost"),
+                "amount": [a for a, d in zip(amt, done, strict=True) if d],
+                "close_date": closed[done].astype("datetime64[D]"),
+            }
+        )
     )
     hist = pd.concat(rows, ignore_index=True)
     hist = hist[hist.changed_at < end.astype("datetime64[s]")]
@@ -123,7 +167,17 @@ def synthetic_store(
 
     if treated:
         add_initiative(
-            store, "Solution selling", members=[f"T{k:02d}" for k in range(treated_teams)],
-            start=start, initiative_id="solution-selling", description="synthetic", actor="synthetic",
+            store,
+            "Solution selling",
+            members=[f"T{k:02d}" for k in range(treated_teams)],
+            start=start,
+            initiative_id="solution-selling",
+            description="synthetic",
+            actor="synthetic",
         )
-    return {"start": start, "treated": treated, "as_of": (end - np.timedelta64(1, "D")).astype(object), "deals": m}
+    return {
+        "start": start,
+        "treated": treated,
+        "as_of": (end - np.timedelta64(1, "D")).astype(object),
+        "deals": m,
+    }
