@@ -29,7 +29,10 @@ def _split(text: str) -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
-    initiative = typer.Typer(help="Programmes whose effect is measured.\n\nExample: salesorg initiative list", no_args_is_help=True)
+    initiative = typer.Typer(
+        help="Programmes whose effect is measured.\n\nExample: salesorg initiative list",
+        no_args_is_help=True,
+    )
     impact = typer.Typer(
         cls=_DefaultReport,
         help="Did an initiative work, and how soon can we know?\n\nExample: salesorg impact solution-selling --metric win-rate",
@@ -57,11 +60,24 @@ def register(app: typer.Typer) -> None:
 
         with Store.open(db) as store:
             iid = add_initiative(
-                store, name, members=_split(members), start=start, wave=wave,
-                description=description, initiative_id=initiative_id,
+                store,
+                name,
+                members=_split(members),
+                start=start,
+                wave=wave,
+                description=description,
+                initiative_id=initiative_id,
             )
             people = treatment(store, iid).people
-        emit({"initiative_id": iid, "people": len(people), "members": _split(members), "start": start}, fmt)
+        emit(
+            {
+                "initiative_id": iid,
+                "people": len(people),
+                "members": _split(members),
+                "start": start,
+            },
+            fmt,
+        )
 
     @initiative.command("list")
     def initiative_list(db: str = DbOption, fmt: Format = FormatOption) -> None:
@@ -77,16 +93,29 @@ def register(app: typer.Typer) -> None:
     @impact.command("report")
     def impact_report(
         initiative_id: str = typer.Argument(..., help="initiative ID"),
-        metric: str = typer.Option("win-rate", "--metric", "-m", help="win-rate, deal-size, bookings, pipeline-created, deal-cycle, solution-share, entry-stage, early-stage-days, share:COL=VALUE, expr:IBIS"),
-        out: Path | None = typer.Option(None, "--out", help="write the report (.html, .pdf or .xlsx)"),
-        as_of: str | None = typer.Option(None, "--as-of", help="date (default: the last recorded change)"),
+        metric: str = typer.Option(
+            "win-rate",
+            "--metric",
+            "-m",
+            help="win-rate, deal-size, bookings, pipeline-created, deal-cycle, solution-share, entry-stage, early-stage-days, share:COL=VALUE, expr:IBIS",
+        ),
+        out: Path | None = typer.Option(
+            None, "--out", help="write the report (.html, .pdf or .xlsx)"
+        ),
+        as_of: str | None = typer.Option(
+            None, "--as-of", help="date (default: the last recorded change)"
+        ),
         bootstrap: int = typer.Option(999, "--bootstrap", help="cluster-bootstrap replicates"),
         seed: int = typer.Option(0, "--seed"),
         freq: str = typer.Option("week", "--freq", help="week or month"),
-        pre: int | None = typer.Option(None, "--pre", help="baseline periods (default 26 weeks / 6 months)"),
+        pre: int | None = typer.Option(
+            None, "--pre", help="baseline periods (default 26 weeks / 6 months)"
+        ),
         k: int = typer.Option(3, "--k", help="comparison people per treated person"),
         match: str = typer.Option("mahalanobis", "--match", help="mahalanobis or propensity"),
-        rollout_top: int = typer.Option(0, "--rollout", help="also rank this many teams for rollout"),
+        rollout_top: int = typer.Option(
+            0, "--rollout", help="also rank this many teams for rollout"
+        ),
         db: str = DbOption,
         fmt: Format = FormatOption,
     ) -> None:
@@ -98,8 +127,18 @@ def register(app: typer.Typer) -> None:
         from salesorg.impact.report import to_document, to_json
 
         with Store.open(db, read_only=True) as store:
-            r = analyse(store, initiative_id, metric_name=metric, as_of=as_of, freq=freq,
-                        replicates=bootstrap, seed=seed, pre_periods=pre, k=k, match_method=match)
+            r = analyse(
+                store,
+                initiative_id,
+                metric_name=metric,
+                as_of=as_of,
+                freq=freq,
+                replicates=bootstrap,
+                seed=seed,
+                pre_periods=pre,
+                k=k,
+                match_method=match,
+            )
             payload = to_json(r)
             ranking = None
             if rollout_top:
@@ -112,13 +151,29 @@ def register(app: typer.Typer) -> None:
 
             doc = to_document(r)
             if ranking is not None:
-                doc.section("Rollout").add(TableBlock("rollout", ranking, title="Where to roll out next"))
+                doc.section("Rollout").add(
+                    TableBlock("rollout", ranking, title="Where to roll out next")
+                )
             write(doc, out)
             payload["out"] = str(out)
         if fmt is Format.json:
             emit(payload, fmt)
             return
-        rows = [{"field": k_, "value": payload[k_]} for k_ in ("initiative_id", "metric", "estimate", "ci90", "p_value", "pre_trend_p_value", "detectable_since", "n_treated", "n_comparison", "warnings")]
+        rows = [
+            {"field": k_, "value": payload[k_]}
+            for k_ in (
+                "initiative_id",
+                "metric",
+                "estimate",
+                "ci90",
+                "p_value",
+                "pre_trend_p_value",
+                "detectable_since",
+                "n_treated",
+                "n_comparison",
+                "warnings",
+            )
+        ]
         emit(rows, fmt)
         if fmt is Format.table:
             typer.echo(payload["verdict"])
@@ -129,8 +184,12 @@ def register(app: typer.Typer) -> None:
     def impact_plan(
         members: str = typer.Option(..., "--members", help="person or unit IDs, comma-separated"),
         metric: str = typer.Option("win-rate", "--metric", "-m"),
-        effect: float = typer.Option(..., "--effect", help="effect size in the metric's unit (0.05 = 5 pp for a share)"),
-        start: str | None = typer.Option(None, "--start", help="programme start (default: --as-of)"),
+        effect: float = typer.Option(
+            ..., "--effect", help="effect size in the metric's unit (0.05 = 5 pp for a share)"
+        ),
+        start: str | None = typer.Option(
+            None, "--start", help="programme start (default: --as-of)"
+        ),
         as_of: str | None = typer.Option(None, "--as-of"),
         freq: str = typer.Option("week", "--freq"),
         pre: int | None = typer.Option(None, "--pre"),
@@ -145,10 +204,33 @@ def register(app: typer.Typer) -> None:
         from salesorg.impact.planning import plan
 
         with Store.open(db, read_only=True) as store:
-            res = plan(store, members=_split(members), metric_name=metric, effect=effect,
-                       start=start, as_of=as_of, freq=freq, pre_periods=pre, k=k)
+            res = plan(
+                store,
+                members=_split(members),
+                metric_name=metric,
+                effect=effect,
+                start=start,
+                as_of=as_of,
+                freq=freq,
+                pre_periods=pre,
+                k=k,
+            )
         if fmt is Format.json:
             emit(res, fmt)
             return
-        keys = ["metric", "effect", "n_treated", "n_comparison", "pre_periods", "periods_to_signal", "signal_date", "post_periods_now", "mde_now"]
-        emit([{"field": x, "value": res[x]} for x in keys] + [{"field": f"noise.{a}", "value": b} for a, b in res["noise"].items()], fmt)
+        keys = [
+            "metric",
+            "effect",
+            "n_treated",
+            "n_comparison",
+            "pre_periods",
+            "periods_to_signal",
+            "signal_date",
+            "post_periods_now",
+            "mde_now",
+        ]
+        emit(
+            [{"field": x, "value": res[x]} for x in keys]
+            + [{"field": f"noise.{a}", "value": b} for a, b in res["noise"].items()],
+            fmt,
+        )
