@@ -12,6 +12,7 @@ for which week a deal counts in:
 metric                    cell value                                 week of the deal
 ========================  =========================================  ===================
 ``win-rate``              won / closed deals                         close week
+``win-rate-created``      won / closed deals                         creation week
 ``deal-size``             mean ``amount_rc`` of won deals            close week
 ``bookings``              sum ``amount_rc`` won (0 if none)          close week
 ``pipeline-created``      sum ``amount_rc`` of new deals (0 if none) creation week
@@ -22,6 +23,10 @@ metric                    cell value                                 week of the
 ``early-stage-days``      mean days from creation to proposal stage  week proposal reached
 ``expr:EXPR``             mean of Ibis ``EXPR`` over closed deals    close week
 ========================  =========================================  ===================
+
+``win-rate-created`` groups deals by the week they were created, so a programme that changes
+how deals are worked from their start is not diluted by deals begun before it; recent weeks
+count only the deals already closed by ``as_of`` (right-censored alike for both groups).
 
 Weeks start on Monday (ISO weeks). Sums (bookings, pipeline) count every person-week of the
 people in the panel as a cell, so a week without a deal is a real zero; ratios skip weeks
@@ -87,6 +92,16 @@ def _win_rate(store, as_of):
     return s.select(
         s.owner_id,
         day=s.close_date.cast("date"),
+        num=s.is_won.cast("float64"),
+        den=ibis.literal(1.0),
+    )
+
+
+def _win_rate_created(store, as_of):
+    s = _closed(store, as_of)
+    return s.select(
+        s.owner_id,
+        day=s.created_on.cast("date"),
         num=s.is_won.cast("float64"),
         den=ibis.literal(1.0),
     )
@@ -245,6 +260,13 @@ METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
         Metric("win-rate", "won / closed deals, by close week", "share", "mean", _win_rate),
+        Metric(
+            "win-rate-created",
+            "won / closed deals, by creation week (deals begun after the start)",
+            "share",
+            "mean",
+            _win_rate_created,
+        ),
         Metric("deal-size", "mean amount of won deals, by close week", "money", "mean", _deal_size),
         Metric("bookings", "amount won per person-period", "money", "sum", _bookings),
         Metric(
