@@ -16,7 +16,15 @@ import pandas as pd
 from salesorg.impact.analysis import ImpactResult
 from salesorg.report.document import Chart, Document, Kpi, KpiBlock, Note, Paragraph, TableBlock
 
-__all__ = ["WARNINGS", "event_study_chart", "format_effect", "to_document", "to_json", "verdict"]
+__all__ = [
+    "WARNINGS",
+    "event_study_chart",
+    "format_effect",
+    "path_chart",
+    "to_document",
+    "to_json",
+    "verdict",
+]
 
 #: Named warnings and what they mean (shown in the report next to the figure).
 WARNINGS = {
@@ -42,6 +50,12 @@ def format_effect(value: float, unit: str) -> str:
     if unit == "days":
         return f"{value:+.1f} days"
     return f"{value:+.3g}"
+
+
+def _pfmt(p: float) -> str:
+    if not math.isfinite(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def _num(v: Any) -> Any:
@@ -176,6 +190,30 @@ def event_study_chart(r: ImpactResult) -> Any:
     )
 
 
+def path_chart(r: ImpactResult) -> Any:
+    """Altair chart of the overall estimate as it read with the data up to each week."""
+    import altair as alt
+
+    df = r.effect.path.dropna(subset=["estimate"]).copy()
+    scale = 100.0 if r.metric.unit == "share" else 1.0
+    for c in ("estimate", "low", "high"):
+        df[c] = df[c] * scale
+    unit = " (pp)" if r.metric.unit == "share" else ""
+    base = alt.Chart(df).encode(x=alt.X("period:T", title="data up to"))
+    band = base.mark_area(opacity=0.25).encode(
+        y=alt.Y("low:Q", title=f"effect on {r.metric.name}{unit}"), y2="high:Q"
+    )
+    line = base.mark_line(point=True).encode(y="estimate:Q")
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
+    layers = band + line + zero
+    if r.effect.detectable_since is not None:
+        mark = pd.DataFrame({"period": [pd.Timestamp(r.effect.detectable_since)]})
+        layers = layers + alt.Chart(mark).mark_rule(color="green").encode(x="period:T")
+    return layers.properties(
+        width=600, height=220, title="The estimate as it read week by week (90 % interval)"
+    )
+
+
 def to_document(r: ImpactResult) -> Document:
     """The report: verdict, headline figures, chart, balance, placebo, method notes."""
     e = r.effect
@@ -193,7 +231,7 @@ def to_document(r: ImpactResult) -> Document:
                     "90 % interval",
                     f"[{format_effect(e.ci90[0], r.metric.unit)}, {format_effect(e.ci90[1], r.metric.unit)}]",
                 ),
-                Kpi("p-value", f"{e.p_value:.3f}" if math.isfinite(e.p_value) else "n/a"),
+                Kpi("p-value", _pfmt(e.p_value)),
                 Kpi(
                     "Detectable since",
                     e.detectable_since.isoformat() if e.detectable_since else "not yet",
@@ -204,9 +242,16 @@ def to_document(r: ImpactResult) -> Document:
     for w in r.warnings:
         s.add(Note(f"{w}: {WARNINGS.get(w, w)}"))
     s = doc.section("Effect over time")
+    s.add(Chart(path_chart(r), title="Time to signal"))
     s.add(Chart(event_study_chart(r), title="Event study"))
+    pct = ("estimate", "se", "low", "high") if r.metric.unit == "share" else ()
     s.add(
-        TableBlock("event_study", r.effect.event_study, title="Effect by period relative to start")
+        TableBlock(
+            "event_study",
+            r.effect.event_study,
+            title="Effect by period relative to start",
+            percent=pct,
+        )
     )
     s = doc.section("Comparison group")
     for reason in r.matching.reasons:
