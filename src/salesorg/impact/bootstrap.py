@@ -23,7 +23,7 @@ import numpy as np
 
 from salesorg.impact.panel_arrays import PanelArrays
 
-__all__ = ["cluster_weights"]
+__all__ = ["cluster_weights", "resampled_groups"]
 
 
 def cluster_weights(
@@ -51,3 +51,19 @@ def cluster_weights(
             warnings.append(f"few_{label}_clusters")
             w[1:, idx] = rng.multinomial(len(idx), np.full(len(idx), 1 / len(idx)), size=replicates)
     return w, warnings
+
+
+def resampled_groups(panel: PanelArrays, *, min_clusters: int = 6) -> int:
+    """The number of independent units resampled in the smaller group (teams, or people).
+
+    Drives the small-sample correction of the interval: the bootstrap variance is scaled by
+    ``G / (G − 1)`` and critical values come from Student's t with ``G − 1`` degrees of
+    freedom (Cameron, Gelbach & Miller 2008; Cameron & Miller 2015, "A Practitioner's Guide
+    to Cluster-Robust Inference", *J. Human Resources* 50(2): 317–372).
+    """
+    sizes = []
+    for mask in (panel.treated, ~panel.treated):
+        if mask.any():
+            n_clusters = len(np.unique(panel.cluster[mask]))
+            sizes.append(n_clusters if n_clusters >= min_clusters else int(mask.sum()))
+    return min(sizes) if sizes else 0

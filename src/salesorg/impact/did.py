@@ -82,11 +82,15 @@ class Summary:
     p_value: float
 
 
-def summarise(draws: np.ndarray, *, level: float = 0.90) -> Summary:
-    """Summarise ``draws`` (row 0 = estimate, rows 1.. = replicates) column-wise or scalar.
+def summarise(draws: np.ndarray, *, level: float = 0.90, groups: int | None = None) -> Summary:
+    """Summarise ``draws`` (row 0 = estimate, rows 1.. = replicates).
 
-    The interval is the bootstrap percentile interval; the p-value is two-sided from the
-    normal approximation with the bootstrap standard error (Efron & Tibshirani 1993, ch. 13).
+    With ``groups`` (the number of independent units resampled in the smaller group, see
+    :func:`salesorg.impact.bootstrap.resampled_groups`) the bootstrap standard error is scaled
+    by ``sqrt(G / (G − 1))`` and the interval and p-value use Student's t with ``G − 1``
+    degrees of freedom — the small-cluster correction of Cameron, Gelbach & Miller (2008)
+    (without it a 90 % interval from 10 treated teams covers about 84 %). Without ``groups``:
+    the bootstrap percentile interval and a normal p-value (Efron & Tibshirani 1993, ch. 13).
     """
     est = float(draws[0])
     boot = draws[1:]
@@ -95,6 +99,12 @@ def summarise(draws: np.ndarray, *, level: float = 0.90) -> Summary:
         return Summary(est, float("nan"), float("nan"), float("nan"), float("nan"))
     se = float(np.std(boot, ddof=1))
     a = (1 - level) / 2
+    if groups is not None and groups > 1:
+        se *= float(np.sqrt(groups / (groups - 1)))
+        crit = float(stats.t.ppf(1 - a, groups - 1))
+        low, high = est - crit * se, est + crit * se
+        p = float(2 * stats.t.sf(abs(est) / se, groups - 1)) if se > 0 else float(est == 0)
+        return Summary(est, se, low, high, p)
     low, high = (float(x) for x in np.quantile(boot, [a, 1 - a]))
     p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else (0.0 if est != 0 else 1.0)
     return Summary(est, se, low, high, p)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from salesorg.impact.bootstrap import cluster_weights
+from salesorg.impact.bootstrap import cluster_weights, resampled_groups
 from salesorg.impact.did import summarise
 from salesorg.impact.event_study import event_study_table, pre_trend_test
 from salesorg.impact.panel_arrays import PanelArrays
@@ -49,7 +49,7 @@ class EffectEstimate:
 
 
 def _path(
-    panel: PanelArrays, path: np.ndarray, *, alpha: float, level: float
+    panel: PanelArrays, path: np.ndarray, *, alpha: float, level: float, groups: int
 ) -> tuple[pd.DataFrame, int | None]:
     est = path[0]
     boot = path[1:]
@@ -58,15 +58,17 @@ def _path(
     lo = np.full(len(est), np.nan)
     hi = np.full(len(est), np.nan)
     ok = np.isfinite(est) & (np.isfinite(boot).sum(0) > 1 if len(boot) else False)
-    if ok.any():
-        b = boot[:, ok]
-        se[ok] = np.nanstd(b, axis=0, ddof=1)
-        q = np.nanquantile(b, [a, 1 - a], axis=0)
-        lo[ok], hi[ok] = q[0], q[1]
     from scipy import stats
 
+    df = max(groups - 1, 1)
+    if ok.any():
+        b = boot[:, ok]
+        factor = np.sqrt(groups / (groups - 1)) if groups > 1 else 1.0
+        se[ok] = np.nanstd(b, axis=0, ddof=1) * factor
+        crit = stats.t.ppf(1 - a, df)
+        lo[ok], hi[ok] = est[ok] - crit * se[ok], est[ok] + crit * se[ok]
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = 2 * stats.norm.sf(np.abs(est) / se)
+        p = 2 * stats.t.sf(np.abs(est) / se, df)
     sig = np.isfinite(p) & (p < alpha)
     first = None
     for t in range(len(est) - 1, -1, -1):  # earliest t from which it stays significant
@@ -135,16 +137,17 @@ def estimate_effect(
         )
     if any(c.pre[1] - c.pre[0] < pre_periods for c in gt.cohorts):
         warnings.append("short_pre_period")
+    groups = resampled_groups(panel, min_clusters=min_clusters)
     overall = gt.overall()
-    s = summarise(overall, level=level)
+    s = summarise(overall, level=level, groups=groups)
     leads = pre_periods if leads is None else leads
     last = panel.n_periods - min(c.g for c in gt.cohorts)
     lags = last if lags is None else lags
-    es = event_study_table(gt, leads=leads, lags=lags, level=level)
-    stat, p_pre, df = pre_trend_test(gt, bins=bins)
+    es = event_study_table(gt, leads=leads, lags=lags, level=level, groups=groups)
+    stat, p_pre, df = pre_trend_test(gt, bins=bins, groups=groups)
     if np.isfinite(p_pre) and p_pre < 0.10:
         warnings.append("pre_trend")
-    path, first = _path(panel, gt.overall_path(), alpha=alpha, level=level)
+    path, first = _path(panel, gt.overall_path(), alpha=alpha, level=level, groups=groups)
     detectable = None
     if first is not None:
         start = pd.Timestamp(panel.periods[first]).date()

@@ -30,12 +30,14 @@ from salesorg.impact.staggered import GroupTime
 __all__ = ["event_study_table", "pre_trend_test"]
 
 
-def event_study_table(gt: GroupTime, *, leads: int, lags: int, level: float = 0.90) -> pd.DataFrame:
+def event_study_table(
+    gt: GroupTime, *, leads: int, lags: int, level: float = 0.90, groups: int | None = None
+) -> pd.DataFrame:
     """One row per relative period ``e``: ``estimate``, ``se``, ``low``, ``high``, ``p_value``."""
     es, theta = gt.event_time(leads=leads, lags=lags)
     rows = []
     for k, e in enumerate(es):
-        s = summarise(theta[:, k], level=level)
+        s = summarise(theta[:, k], level=level, groups=groups)
         rows.append(
             {
                 "e": int(e),
@@ -49,7 +51,9 @@ def event_study_table(gt: GroupTime, *, leads: int, lags: int, level: float = 0.
     return pd.DataFrame(rows)
 
 
-def pre_trend_test(gt: GroupTime, *, bins: int = 4) -> tuple[float, float, int]:
+def pre_trend_test(
+    gt: GroupTime, *, bins: int = 4, groups: int | None = None
+) -> tuple[float, float, int]:
     """Joint Wald test that pre-period bin effects are zero: ``(statistic, p_value, df)``.
 
     Returns NaNs when the pre-window is too short or there are no replicates.
@@ -61,6 +65,8 @@ def pre_trend_test(gt: GroupTime, *, bins: int = 4) -> tuple[float, float, int]:
     if not np.all(np.isfinite(est)) or len(boot) < 10 or est.size == 0:
         return float("nan"), float("nan"), 0
     cov = np.atleast_2d(np.cov(boot, rowvar=False))
+    if groups is not None and groups > 1:
+        cov = cov * groups / (groups - 1)
     df = int(np.linalg.matrix_rank(cov))
     if df == 0:
         return float("nan"), float("nan"), 0

@@ -20,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from salesorg.impact.bootstrap import cluster_weights
+from salesorg.impact.bootstrap import cluster_weights, resampled_groups
 from salesorg.impact.did import summarise
 from salesorg.impact.panel_arrays import PanelArrays
 from salesorg.impact.staggered import group_time
@@ -62,7 +62,9 @@ def placebo_test(
         gt = group_time(p, w, pre_periods=pre_periods)
         if not gt.cohorts:
             continue
-        s = summarise(gt.overall(), level=level)
+        s = summarise(
+            gt.overall(), level=level, groups=resampled_groups(p, min_clusters=min_clusters)
+        )
         rows.append(
             {
                 "shift": shift,
