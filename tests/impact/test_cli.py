@@ -159,3 +159,23 @@ def test_the_report_writes_an_html_file(company, tmp_path):
     assert res.exit_code == 0, res.output
     html = out.read_text()
     assert "Impact of Solution selling" in html and "<svg" in html
+
+
+def test_whole_teams_can_be_matched(company):
+    db, _ = company
+    out = _json(
+        [
+            "impact",
+            "solution-selling",
+            "--db",
+            db,
+            "--bootstrap",
+            "49",
+            "--match-level",
+            "team",
+            "--format",
+            "json",
+        ]
+    )
+    assert len(out["matched_teams"]) == 9  # 3 treated teams x k=3
+    assert out["n_comparison"] == 72 and out["ci90"][0] < out["estimate"] < out["ci90"][1]

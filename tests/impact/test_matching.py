@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesorg.impact.matching import match, pre_features, standardised_difference
+from salesorg.impact.matching import match, match_teams, pre_features, standardised_difference
 from salesorg.impact.synthetic import synthetic_panel
 
 
@@ -60,3 +60,15 @@ def test_pre_features_by_hand():
     assert f.level.tolist() == pytest.approx([2.0, 2.0])
     assert f.trend.tolist() == pytest.approx([1.0, 0.0])
     assert f.activity.tolist() == pytest.approx([1.0, 1.0])
+
+
+def test_team_matching_takes_whole_teams_nearest_to_the_treated_team():
+    f = pd.DataFrame(
+        {"level": [1.0, 1.1, 1.0, 1.1, 5.0, 5.1, 1.05, 0.95], "trend": 0.0, "activity": 1.0},
+        index=["t1", "t2", "a1", "a2", "b1", "b2", "c1", "c2"],
+    )
+    teams = {"t1": "T", "t2": "T", "a1": "A", "a2": "A", "b1": "B", "b2": "B", "c1": "C", "c2": "C"}
+    m = match_teams(f, teams, ["t1", "t2"], ["a1", "a2", "b1", "b2", "c1", "c2"], k=2)
+    assert sorted(m.teams) == ["A", "C"]
+    assert sorted(m.comparison) == ["a1", "a2", "c1", "c2"]
+    assert set(m.balance.feature) == {"level", "trend", "activity", "size"}

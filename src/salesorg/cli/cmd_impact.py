@@ -113,6 +113,9 @@ def register(app: typer.Typer) -> None:
         ),
         k: int = typer.Option(3, "--k", help="comparison people per treated person"),
         match: str = typer.Option("mahalanobis", "--match", help="mahalanobis or propensity"),
+        match_level: str = typer.Option(
+            "person", "--match-level", help="match people (default) or whole teams"
+        ),
         rollout_top: int = typer.Option(
             0, "--rollout", help="also rank this many teams for rollout"
         ),
@@ -138,6 +141,7 @@ def register(app: typer.Typer) -> None:
                 pre_periods=pre,
                 k=k,
                 match_method=match,
+                match_level=match_level,
             )
             payload = to_json(r)
             ranking = None

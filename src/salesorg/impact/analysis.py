@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from salesorg.errors import DataError
+from salesorg.errors import ConfigError, DataError
 from salesorg.impact.estimate import EffectEstimate, estimate_effect
 from salesorg.impact.initiatives import Treatment, treatment
-from salesorg.impact.matching import Matching, match, pre_features
+from salesorg.impact.matching import Matching, match, match_teams, pre_features
 from salesorg.impact.panel import Metric, metric, outcome_panel
 from salesorg.impact.panel_arrays import PanelArrays
 from salesorg.impact.placebo import placebo_test
@@ -79,6 +79,7 @@ def analyse(
     pre_periods: int | None = None,
     k: int = 3,
     match_method: str = "mahalanobis",
+    match_level: str = "person",
     min_clusters: int = 6,
     placebo_shifts: list[int] | None = None,
 ) -> ImpactResult:
@@ -112,7 +113,12 @@ def analyse(
         for u, c in zip(panel.units, panel.cohort, strict=True)
         if c < 0 and teams.get(u) not in treated_teams
     ]
-    mt = match(feats, treated, pool, k=k, method=match_method)
+    if match_level == "team":
+        mt = match_teams(feats, teams, treated, pool, k=k, method=match_method)
+    elif match_level == "person":
+        mt = match(feats, treated, pool, k=k, method=match_method)
+    else:
+        raise ConfigError(f"--match-level must be person or team, not {match_level!r}")
     keep = np.isin(panel.units, treated + mt.comparison)
     sub = panel.subset(keep)
     if len(np.unique(sub.cluster[~sub.treated])) < 2:
@@ -140,9 +146,10 @@ def analyse(
         warnings.append("weak_comparison")
     if len(plac) and (plac.p_value < 0.05).any():
         warnings.append("placebo_effect")
+    unit = "people" if match_level == "person" else "teams"
     method = (
-        "difference-in-differences against matched comparison people "
-        f"({mt.method}, {k} per treated); group-time ATT with never-treated comparison "
+        f"difference-in-differences against matched comparison {unit} "
+        f"({mt.method}, {k} per treated {match_level}); group-time ATT with never-treated comparison "
         "(Callaway & Sant'Anna 2021), baseline = each person's last "
         f"{pre} {freq}s before start; {replicates} team-level cluster-bootstrap replicates"
     )

@@ -34,7 +34,14 @@ import pandas as pd
 
 from salesorg.impact.panel_arrays import PanelArrays
 
-__all__ = ["SMD_LIMIT", "Matching", "match", "pre_features", "standardised_difference"]
+__all__ = [
+    "SMD_LIMIT",
+    "Matching",
+    "match",
+    "match_teams",
+    "pre_features",
+    "standardised_difference",
+]
 
 #: |standardised difference| above which a feature counts as imbalanced (Stuart 2010).
 SMD_LIMIT = 0.25
@@ -48,6 +55,7 @@ class Matching:
     weak: bool
     reasons: list[str] = field(default_factory=list)
     pairs: pd.DataFrame | None = None
+    teams: list[str] = field(default_factory=list)
 
 
 def pre_features(panel: PanelArrays, *, end: int, window: int) -> pd.DataFrame:
@@ -173,4 +181,40 @@ def match(
         weak=bool(reasons),
         reasons=reasons,
         pairs=pd.DataFrame(pairs, columns=["treated", "comparison", "distance"]),
+    )
+
+
+def match_teams(
+    features: pd.DataFrame,
+    teams: dict[str, str],
+    treated: list[str],
+    pool: list[str],
+    *,
+    k: int = 3,
+    method: str = "mahalanobis",
+) -> Matching:
+    """Match whole teams: each treated team to the ``k`` nearest teams of the pool.
+
+    Team features are the means of their people's features plus the team's size (people with
+    data). The comparison is every pool person in the matched teams; the balance table is at
+    the team level. Whole comparison teams keep team-level shocks on both sides alike.
+    """
+    f = features.replace([np.inf, -np.inf], np.nan).copy()
+    f["team"] = [teams.get(u) for u in f.index]
+    f = f[f.team.notna()]
+    agg = f.groupby("team")[["level", "trend", "activity"]].mean()
+    agg["size"] = f.groupby("team").size().astype(float)
+    treated_teams = sorted({teams[u] for u in treated if u in teams})
+    pool_set = set(pool)
+    pool_teams = sorted({teams[u] for u in pool if u in teams} - set(treated_teams))
+    m = match(agg, treated_teams, pool_teams, k=k, method=method)
+    people = [u for u in f.index if u in pool_set and teams.get(u) in set(m.comparison)]
+    return Matching(
+        comparison=people,
+        balance=m.balance,
+        method=m.method,
+        weak=m.weak,
+        reasons=[r.replace("comparison people", "comparison teams") for r in m.reasons],
+        pairs=m.pairs,
+        teams=list(m.comparison),
     )

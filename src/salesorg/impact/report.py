@@ -88,6 +88,7 @@ def to_json(r: ImpactResult) -> dict[str, Any]:
         "detectable_since": e.detectable_since.isoformat() if e.detectable_since else None,
         "detectable_after_periods": det_week,
         "comparison": sorted(r.matching.comparison),
+        "matched_teams": sorted(r.matching.teams),
         "treated": sorted(r.treated),
         "n_treated": e.n_treated,
         "n_comparison": e.n_comparison,
