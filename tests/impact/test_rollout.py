@@ -24,3 +24,13 @@ def test_every_untreated_team_is_ranked_with_a_benefit_range(company):
     ratio = row.benefit_p50 / np.quantile(draws, 0.5)
     assert ratio > 0
     assert abs(row.benefit_p90 / ratio - np.quantile(draws, 0.9)) < 1e-9
+
+
+def test_countries_can_be_ranked_against_the_treated_people(company):
+    db, _ = company
+    with Store.open(db, read_only=True) as s:
+        r = analyse(s, "solution-selling", replicates=99)
+        tab = rollout(s, r, by="country")
+    # treated teams T00-T02 sit in DE, AT, CH; every country still has untreated teams
+    assert sorted(tab.team) == ["AT", "CH", "DE", "NL"]
+    assert (tab.benefit_p50 > 0).all()

@@ -119,6 +119,7 @@ def register(app: typer.Typer) -> None:
         rollout_top: int = typer.Option(
             0, "--rollout", help="also rank this many teams for rollout"
         ),
+        rollout_by: str = typer.Option("team", "--rollout-by", help="rank teams or countries"),
         db: str = DbOption,
         fmt: Format = FormatOption,
     ) -> None:
@@ -148,7 +149,7 @@ def register(app: typer.Typer) -> None:
             if rollout_top:
                 from salesorg.impact.rollout import rollout
 
-                ranking = rollout(store, r, top=rollout_top)
+                ranking = rollout(store, r, top=rollout_top, by=rollout_by)
                 payload["rollout"] = ranking.to_dict("records")
         if out is not None:
             from salesorg.report import TableBlock, write

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from salesorg.errors import ConfigError
 from salesorg.impact.analysis import ImpactResult, team_of
 from salesorg.impact.panel import outcome_panel
 from salesorg.impact.panel_arrays import PanelArrays
@@ -32,9 +33,29 @@ __all__ = ["rollout"]
 PERIODS_PER_YEAR = {"week": 52, "month": 12}
 
 
-def _team_features(store, r: ImpactResult) -> pd.DataFrame:
+TREATED = "(treated)"
+
+
+def _groups(store, r: ImpactResult, people: list[str], by: str) -> dict[str, str]:
+    """Each person's rollout group: their team at the start, or their country.
+
+    By country, the treated people form their own group (the reference profile), so a
+    country that holds the treated team is still ranked on its other people.
+    """
+    if by == "team":
+        return team_of(store, people, r.started_on)
+    if by == "country":
+        ppl = store.table("people").select("person_id", "country").execute()
+        out = {p: c for p, c in zip(ppl.person_id, ppl.country, strict=True) if isinstance(c, str)}
+        for p in r.treated:
+            out[p] = TREATED
+        return out
+    raise ConfigError(f"rollout by must be team or country, not {by!r}")
+
+
+def _team_features(store, r: ImpactResult, by: str = "team") -> pd.DataFrame:
     long, grid = outcome_panel(store, r.metric, as_of=r.as_of, freq=r.freq)
-    teams = team_of(store, sorted(set(long.unit)), r.started_on)
+    teams = _groups(store, r, sorted(set(long.unit) | set(r.treated)), by)
     p = PanelArrays.from_long(long, starts={}, clusters=teams, periods=grid)
     g = min(r.panel.cohorts)
     start_day = r.panel.periods[g]
@@ -66,15 +87,19 @@ def _team_features(store, r: ImpactResult) -> pd.DataFrame:
     return out
 
 
-def rollout(store, r: ImpactResult, *, top: int | None = None) -> pd.DataFrame:
-    """Rank the teams that did not take part: similarity to the treated teams and benefit.
+def rollout(store, r: ImpactResult, *, top: int | None = None, by: str = "team") -> pd.DataFrame:
+    """Rank the teams (or countries, ``by="country"``) that did not take part: similarity to
+    the treated teams and benefit.
 
-    Columns: ``team``, ``name``, ``similarity`` (0..1), ``distance``, ``size``, ``level``,
+    Columns: ``rank``, ``team`` (the team or country), ``name``, ``similarity`` (0..1), ``distance``, ``size``, ``level``,
     ``solution_share``, ``benefit_p10``, ``benefit_p50``, ``benefit_p90`` (per year, in the
     metric's unit × volume), ``note``.
     """
-    feats = _team_features(store, r)
-    treated_teams = set(team_of(store, r.treated, r.started_on).values())
+    feats = _team_features(store, r, by)
+    if by == "team":
+        treated_teams = set(team_of(store, r.treated, r.started_on).values())
+    else:
+        treated_teams = {TREATED}
     cols = ["level", "activity", "size", "solution_share"]
     x = feats[cols].astype(float)
     x = x.fillna(x.mean())

@@ -19,6 +19,9 @@ import pandas as pd
 
 __all__ = ["synthetic_store"]
 
+#: Team ``k`` works in ``COUNTRIES[k % 4]``.
+COUNTRIES = ("DE", "AT", "CH", "NL")
+
 STAGES = [
     ("Qualify", 1, False, False, 0.1),
     ("Propose", 2, False, False, 0.5),
@@ -60,8 +63,14 @@ def synthetic_store(
         "people",
         pd.DataFrame(
             [
-                {"person_id": p, "name": p, "role": r, "hired_on": dt.date(2020, 1, 1)}
-                for p, r, _, _ in people
+                {
+                    "person_id": p,
+                    "name": p,
+                    "role": r,
+                    "hired_on": dt.date(2020, 1, 1),
+                    "country": COUNTRIES[int(u[1:]) % len(COUNTRIES)],
+                }
+                for p, r, u, _ in people
             ]
         ),
     )
