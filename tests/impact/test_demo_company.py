@@ -37,3 +37,12 @@ def test_the_planted_effect_is_found_with_the_right_sign_inside_the_interval(
 def test_the_demo_verdict_reads_like_a_sentence_for_a_gm(demo_store):
     text = demo_verdict(demo_store, replicates=199)
     assert "solution share +" in text and "win rate created +" in text and "90 % interval" in text
+
+
+def test_the_demo_step_writes_one_report_per_metric(demo_store, tmp_path):
+    from salesorg.impact import demo_outputs
+
+    lines = demo_outputs(demo_store, tmp_path, replicates=99)
+    assert len(lines) == 4 and lines[0].startswith("Solution selling programme: solution share +")
+    assert (tmp_path / "impact-solution-share.html").exists()
+    assert (tmp_path / "impact-win-rate-created.html").exists()

@@ -81,3 +81,7 @@ def test_monthly_panels_group_by_month(tiny):
 def test_bad_metrics_say_what_to_use(tiny, name):
     with pytest.raises(ConfigError):
         outcome_panel(tiny, name, as_of="2026-03-31")
+
+
+def test_cycle_time_is_the_deal_cycle(tiny):
+    assert _cells(tiny, "cycle-time")[0] == _cells(tiny, "deal-cycle")[0]

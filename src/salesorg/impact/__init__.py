@@ -36,6 +36,7 @@ __all__ = [
     "PanelArrays",
     "add_initiative",
     "analyse",
+    "demo_outputs",
     "demo_verdict",
     "did_2x2",
     "estimate_effect",
@@ -78,3 +79,22 @@ def demo_verdict(
         verdict(analyse(store, initiative_id, metric_name=m, replicates=replicates, seed=seed))
         for m in DEMO_METRICS
     )
+
+
+def demo_outputs(store, out, *, replicates: int = 999, seed: int = 0) -> list[str]:
+    """For the ``salesorg demo`` step: write ``OUT/impact-<metric>.html`` for each of
+    :data:`DEMO_METRICS` and return summary lines (the verdicts, then the report paths)."""
+    from pathlib import Path
+
+    from salesorg.report import write
+
+    ids = list_initiatives(store).initiative_id.tolist()
+    if not ids:
+        return ["impact: no initiative in the store"]
+    out = Path(out)
+    lines, paths = [], []
+    for m in DEMO_METRICS:
+        r = analyse(store, ids[0], metric_name=m, replicates=replicates, seed=seed)
+        lines.append(verdict(r))
+        paths.append(str(write(to_document(r), out / f"impact-{m}.html")))
+    return lines + [f"impact report ({m}): {p}" for m, p in zip(DEMO_METRICS, paths, strict=True)]

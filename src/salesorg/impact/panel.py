@@ -304,8 +304,13 @@ METRICS: dict[str, Metric] = {
 }
 
 
+#: Names of ``salesorg metrics`` that mean the same outcome here.
+ALIASES = {"cycle-time": "deal-cycle"}
+
+
 def metric(name: str) -> Metric:
     """Look up a metric by name; ``share:COL=VALUE`` and ``expr:EXPR`` build one on the fly."""
+    name = ALIASES.get(name, name)
     if name in METRICS:
         return METRICS[name]
     if name.startswith("share:") and "=" in name:
