@@ -182,6 +182,19 @@ def register(app: typer.Typer) -> None:
         emit(rows, fmt)
         if fmt is Format.table:
             typer.echo(payload["verdict"])
+            if ranking is not None and len(ranking):
+                cols = [
+                    "rank",
+                    "team",
+                    "name",
+                    "similarity",
+                    "size",
+                    "benefit_p10",
+                    "benefit_p50",
+                    "benefit_p90",
+                    "note",
+                ]
+                emit(ranking[cols], fmt, title="Where to roll out next (benefit per year)")
             if out is not None:
                 typer.echo(f"report written to {out}")
 

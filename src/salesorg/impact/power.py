@@ -170,9 +170,13 @@ def noise_from_panel(panel: PanelArrays, *, end: int | None = None, window: int 
         phi = 0.0
     # team ICC of the person-level half-on-half difference
     h = y.shape[1] // 2
-    with np.errstate(invalid="ignore"):
-        d = np.nanmean(np.where(obs[:, h:], res[:, h:], np.nan), 1) - np.nanmean(
-            np.where(obs[:, :h], res[:, :h], np.nan), 1
+    late, early = np.where(obs[:, h:], res[:, h:], 0.0), np.where(obs[:, :h], res[:, :h], 0.0)
+    n_late, n_early = obs[:, h:].sum(1), obs[:, :h].sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.where(
+            (n_late > 0) & (n_early > 0),
+            late.sum(1) / np.maximum(n_late, 1) - early.sum(1) / np.maximum(n_early, 1),
+            np.nan,
         )
     kappa = _icc(d, team)
     return Noise(sigma2=sigma2, rho=rho, phi=phi, fill=float(obs.mean()), team_icc=kappa)

@@ -123,7 +123,7 @@ def rollout(store, r: ImpactResult, *, top: int | None = None, by: str = "team")
         sim = float(np.exp(-0.5 * d**2))
         note = (
             ""
-            if d <= max(1.0, 1.5 * treated_spread)
+            if d <= max(1.5, 1.5 * treated_spread)
             else "unlike the treated teams: the effect may not transfer"
         )
         rows.append(
@@ -146,6 +146,11 @@ def rollout(store, r: ImpactResult, *, top: int | None = None, by: str = "team")
     out = pd.DataFrame(rows)
     if out.empty:
         return out
+    out["benefit_unit"] = {
+        "share": "deals per year",
+        "money": f"{store.reporting_currency} per year",
+        "days": "deal-days per year",
+    }.get(r.metric.unit, "metric units per year")
     out["score"] = out.similarity * out.benefit_p50
     out = out.sort_values(["score", "similarity"], ascending=False).reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
