@@ -17,19 +17,3 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         build_demo(s)
         yield s
 
-
-def _scale_fixtures():
-    """The Spark and PostgreSQL fixtures of tests/scale/conftest.py, reused here."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "scale" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("_scale_conftest", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_scale = _scale_fixtures()
-spark_url = _scale.spark_url
-postgres_url = _scale.postgres_url

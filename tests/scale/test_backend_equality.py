@@ -18,7 +18,7 @@ from salesorg.review import run_review
 from salesorg.store import Store
 
 AS_OFS = ["2026-01-31", "2026-02-28", "2026-03-24", "2026-03-31"]
-GROUPINGS = [None, "owner", "unit", "quarter"]
+GROUPINGS = [None, "owner", "unit", "month", "quarter"]
 
 
 def _normalise(df: pd.DataFrame, key: list[str]) -> pd.DataFrame:
