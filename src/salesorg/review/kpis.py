@@ -96,7 +96,7 @@ def headline_kpis(
     row = (
         s.aggregate(
             open_pipeline=ibis.ifelse(is_open, amt, 0.0).sum(),
-            open_deals=is_open.cast("int64").sum(),
+            open_deals=ibis.ifelse(is_open, 1, 0).sum(),
             quarter_pipeline=ibis.ifelse(is_open & in_q, amt, 0.0).sum(),
             next_quarter_pipeline=ibis.ifelse(is_open & in_n, amt, 0.0).sum(),
             booked_qtd=ibis.ifelse(
@@ -104,8 +104,8 @@ def headline_kpis(
                 amt,
                 0.0,
             ).sum(),
-            won_90d=won90.cast("int64").sum(),
-            lost_90d=lost90.cast("int64").sum(),
+            won_90d=ibis.ifelse(won90, 1, 0).sum(),
+            lost_90d=ibis.ifelse(lost90, 1, 0).sum(),
             won_value_90d=ibis.ifelse(won90, amt, 0.0).sum(),
             lost_value_90d=ibis.ifelse(lost90, amt, 0.0).sum(),
             cycle_days_90d=cycle.median(),

@@ -50,8 +50,8 @@ def quarterly_trend(
         days=s.close_date.delta(s.created_on, unit="day").cast("float64"),
     )
     agg = s.group_by("qi").aggregate(
-        won=s.is_won.cast("int64").sum(),
-        lost=(~s.is_won).cast("int64").sum(),
+        won=ibis.ifelse(s.is_won, 1, 0).sum(),
+        lost=ibis.ifelse((~s.is_won), 1, 0).sum(),
         booked=ibis.ifelse(s.is_won, s.amt, 0.0).sum(),
         lost_value=ibis.ifelse(~s.is_won, s.amt, 0.0).sum(),
         cycle_days=ibis.ifelse(s.is_won, s.days, ibis.null()).median(),
@@ -112,7 +112,7 @@ def stage_conversion(
     )
     v = v.filter(~stages.is_closed)
     agg = v.group_by(pipeline=v.c_pipeline, stage=v.stage).aggregate(
-        reached=v.count(), won=v.c_won.cast("int64").sum()
+        reached=v.count(), won=ibis.ifelse(v.c_won, 1, 0).sum()
     )
     all_stages = stages.filter(~stages.is_closed).select(
         pipeline=stages.pipeline.coalesce("default"),
