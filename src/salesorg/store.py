@@ -84,6 +84,10 @@ class Store:
         :func:`default_db`. Other Ibis URLs are handled by :mod:`salesorg.backends`.
         """
         target = str(db) if db is not None else default_db()
+        from salesorg.backends import is_warehouse_url, open_warehouse
+
+        if is_warehouse_url(target):
+            return open_warehouse(target, read_only=read_only)  # type: ignore[no-any-return]
         if target.startswith("duckdb://"):
             target = target.removeprefix("duckdb://") or ":memory:"
         if target != ":memory:":
