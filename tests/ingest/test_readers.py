@@ -198,3 +198,42 @@ def test_a_bad_byte_deep_in_a_large_file_is_located_by_duckdb(tiny, tmp_path):
     first = exc.value.problems[0]
     assert (first.file, first.row) == ("people.csv", n + 2)
     assert "--encoding" in first.rule
+
+
+def test_duplicate_ids_are_listed_with_the_other_problems_of_the_file(tiny, tmp_path):
+    f = tmp_path / "people.csv"
+    f.write_text(P_HEAD + "\nP1,Ann,,AM,-1,,,,\nP1,Ann,,AM,,,,,\n")
+    with pytest.raises(InputError) as exc:
+        import_files(tiny, "native", [f])
+    assert [(p.row, p.column) for p in exc.value.problems] == [
+        (2, "cost_per_year"),
+        (3, "person_id"),
+    ]
+
+
+@pytest.mark.parametrize("target", ["empty", "filled"])
+def test_duplicate_history_rows_are_located_whether_or_not_the_table_is_empty(
+    tiny, store, tmp_path, target
+):
+    s = store if target == "empty" else tiny
+    (tmp_path / "opportunity_history.csv").write_text(
+        "opportunity_id,changed_at,stage,amount\n"
+        "O1,2026-01-22 09:00:00,Propose,1\nO1,2026-01-22 09:00:00,Propose,2\n"
+    )
+    paths = [tmp_path / "opportunity_history.csv"]
+    if target == "empty":  # the header and stage list come with the import
+        (tmp_path / "people.csv").write_text("person_id,name,role\nA1,Ann,AM\n")
+        (tmp_path / "stages.csv").write_text(
+            "stage,ordinal,is_closed,is_won,default_probability\nPropose,1,false,false,0.5\n"
+        )
+        (tmp_path / "opportunities.csv").write_text(
+            "opportunity_id,owner_id,created_on,currency\nO1,A1,2026-01-05,EUR\n"
+        )
+        paths = [tmp_path]
+    before = s.count("opportunity_history")
+    with pytest.raises(InputError) as exc:
+        import_files(s, "native", paths)
+    assert str(exc.value.problems[0]).startswith(
+        "opportunity_history.csv:3:changed_at: value 'O1/2026-01-22 09:00:00' — duplicate timestamp"
+    )
+    assert s.count("opportunity_history") == before and s.count("imports") == 0

@@ -25,10 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from salesorg.errors import ConfigError, InputError
 from salesorg.ingest.mapping import Mapping
 from salesorg.ingest.readers import file_sha256
-from salesorg.ingest.validate import Staged, check_all
+from salesorg.ingest.validate import Staged, check_all, duplicate_key_problems
 from salesorg.model import IMPORT_ORDER, OPEN_END, TABLES
 from salesorg.store import Store
 
@@ -220,7 +222,8 @@ def import_files(
                     "same file(s) already imported; nothing changed",
                 )
             return ImportResult(preset, "unchanged", {}, names, prepared.report)
-        problems = check_all(store.con, prepared.staged, strict=options.strict)
+        # duplicate keys of empty tables are left to the primary keys (located on failure)
+        problems = check_all(store.con, prepared.staged, strict=options.strict, keys=dry_run)
         if problems:
             raise InputError(problems)
         if dry_run:
@@ -229,21 +232,27 @@ def import_files(
                 for st in prepared.staged
             }
             return ImportResult(preset, "valid", rows, names, prepared.report)
-        with store.transaction():
-            rows = _apply(store, prepared.staged)
-            for k, v in prepared.settings.items():
-                store.set_setting(k, v)
-            _record(
-                store,
-                preset,
-                prepared.files,
-                shas,
-                sum(rows.values()),
-                started,
-                "ok",
-                prepared.message,
-            )
-            store.audit("cli", f"import {preset}", ", ".join(names), f"rows={rows}")
+        try:
+            with store.transaction():
+                rows = _apply(store, prepared.staged)
+                for k, v in prepared.settings.items():
+                    store.set_setting(k, v)
+                _record(
+                    store,
+                    preset,
+                    prepared.files,
+                    shas,
+                    sum(rows.values()),
+                    started,
+                    "ok",
+                    prepared.message,
+                )
+                store.audit("cli", f"import {preset}", ", ".join(names), f"rows={rows}")
+        except duckdb.Error as exc:  # rolled back; say which rows repeat a key
+            dups = [p for st in prepared.staged for p in duplicate_key_problems(store.con, st)]
+            if dups:
+                raise InputError(dups) from exc
+            raise
         return ImportResult(preset, "ok", rows, names, prepared.report)
     finally:
         _drop_temps(store, prepared.staged)

@@ -333,10 +333,53 @@ def _known(table: str, present: set[str]) -> str:
     )
 
 
-def check_table(con: duckdb.DuckDBPyConnection, st: Staged, present: set[str]) -> list[Problem]:
-    """Every rule of one materialised staged table, as located problems."""
-    src = st.source
+def duplicate_key_problems(con: duckdb.DuckDBPyConnection, st: Staged) -> list[Problem]:
+    """Rows whose natural key repeats an earlier row of the same file (duplicate IDs)."""
     table = TABLES[st.table]
+    src = st.source
+    problems: list[Problem] = []
+    if not table.key or not all(k in st.columns or table.column(k).default for k in table.key):
+        return problems
+    keys = ", ".join(_ident(k) for k in table.key)
+    key_label = (
+        "duplicate timestamp for this opportunity"
+        if st.table == "opportunity_history"
+        else "duplicate ID"
+    )
+    rows_sql = "_row" if src.has_row else "rowid + 2"
+    not_null = " AND ".join(_ident(k) + " IS NOT NULL" for k in table.key)
+    # count first (cheap); collect row lists only for the keys that repeat
+    n_dup = con.execute(
+        f"SELECT count(*) FROM (SELECT {keys} FROM {st.name} WHERE {not_null} "
+        f"GROUP BY {keys} HAVING count(*) > 1)"
+    ).fetchall()[0][0]
+    dup = []
+    if n_dup:
+        dup = con.execute(
+            f"SELECT {keys}, list({rows_sql} ORDER BY {rows_sql}) AS rs FROM {st.name} "
+            f"WHERE {not_null} GROUP BY {keys} HAVING count(*) > 1 ORDER BY rs[2] "
+            f"LIMIT {DETAIL_CAP}"
+        ).fetchall()
+    label = st.labels.get(table.key[-1], table.key[-1])
+    for d in dup:
+        *vals, rs = d
+        value = "/".join(str(v) for v in vals)
+        for r in rs[1:]:
+            problems.append(
+                Problem(src.display, int(r), label, value, f"{key_label} (first on row {rs[0]})")
+            )
+    return problems
+
+
+def check_table(
+    con: duckdb.DuckDBPyConnection, st: Staged, present: set[str], *, keys: bool = True
+) -> list[Problem]:
+    """Every rule of one materialised staged table, as located problems.
+
+    ``keys=False`` leaves out the duplicate-key check: an import relies on the store's primary
+    key to refuse duplicates and only then locates them (a GROUP BY over every key saved).
+    """
+    src = st.source
     joins, rules = _rules(st, present)
     row = "t._row" if src.has_row else "(t.rowid + 2)"
     file_expr = "t._file" if "_file" in src.columns else _q(src.display)
@@ -367,44 +410,25 @@ def check_table(con: duckdb.DuckDBPyConnection, st: Staged, present: set[str]) -
                         f"... and {n - len(rows)} more row(s): {r.rule}",
                     )
                 )
-    if table.key and all(k in st.columns or TABLES[st.table].column(k).default for k in table.key):
-        keys = ", ".join(_ident(k) for k in table.key)
-        key_label = (
-            "duplicate timestamp for this opportunity"
-            if st.table == "opportunity_history"
-            else "duplicate ID"
-        )
-        rows_sql = "_row" if src.has_row else "rowid + 2"
-        not_null = " AND ".join(_ident(k) + " IS NOT NULL" for k in table.key)
-        # count first (cheap); collect row lists only for the keys that repeat
-        n_dup = con.execute(
-            f"SELECT count(*) FROM (SELECT {keys} FROM {st.name} WHERE {not_null} "
-            f"GROUP BY {keys} HAVING count(*) > 1)"
-        ).fetchall()[0][0]
-        dup = []
-        if n_dup:
-            dup = con.execute(
-                f"SELECT {keys}, list({rows_sql} ORDER BY {rows_sql}) AS rs FROM {st.name} "
-                f"WHERE {not_null} GROUP BY {keys} HAVING count(*) > 1 ORDER BY rs[2] "
-                f"LIMIT {DETAIL_CAP}"
-            ).fetchall()
-        label = st.labels.get(table.key[-1], table.key[-1])
-        for d in dup:
-            *vals, rs = d
-            value = "/".join(str(v) for v in vals)
-            for r in rs[1:]:
-                problems.append(
-                    Problem(
-                        src.display, int(r), label, value, f"{key_label} (first on row {rs[0]})"
-                    )
-                )
+    if keys:
+        problems += duplicate_key_problems(con, st)
     return problems
 
 
 def check_all(
-    con: duckdb.DuckDBPyConnection, staged: list[Staged], *, strict: bool = False
+    con: duckdb.DuckDBPyConnection,
+    staged: list[Staged],
+    *,
+    strict: bool = False,
+    keys: bool = True,
 ) -> list[Problem]:
-    """Materialise and check every staged table; return all problems (empty = clean)."""
+    """Materialise and check every staged table; return all problems (empty = clean).
+
+    ``keys=False`` (imports): duplicate keys of tables that are still empty are checked only
+    if another problem is found; a clean run leaves them to the store's primary keys, which
+    refuse them on the plain INSERT (then the import locates them, see
+    :func:`salesorg.ingest.load.import_files`).
+    """
     problems: list[Problem] = []
     for st in staged:
         problems += st.source.problems
@@ -439,6 +463,16 @@ def check_all(
         # a file could not be read row by row: cross-file checks would only add noise
         return problems
     present = {st.table for st in staged}
+    deferred = []
     for st in staged:
-        problems += check_table(con, st, present)
+        # a plain INSERT into an empty table lets the primary key refuse duplicates;
+        # INSERT OR REPLACE into a filled one would silently keep one of them
+        empty = not con.execute(f"SELECT 1 FROM main.{_ident(st.table)} LIMIT 1").fetchall()
+        now = keys or not empty
+        problems += check_table(con, st, present, keys=now)
+        if not now:
+            deferred.append(st)
+    if problems:
+        # the import will not run: report duplicate keys too, so every problem is listed
+        problems += [p for st in deferred for p in duplicate_key_problems(con, st)]
     return problems
