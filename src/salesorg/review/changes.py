@@ -63,7 +63,7 @@ def change_base(
 ) -> ibis.Table:
     """The review's base table: one row per relevant opportunity, before/after and flags.
 
-    Columns: header (``opportunity_id``, ``name``, ``account_id``, ``created_on``,
+    Columns: header (``opportunity_id``, ``name``, ``created_on``,
     ``currency``, ``pipeline``), the state at D (``owner_id``, ``stage``, ``ordinal``,
     ``is_closed``, ``is_won``, ``amount``, ``amount_rc``, ``close_date``, ``changed_at``,
     ``default_probability``), the state at S with suffix ``_0`` (NULL when the deal did not

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from salesorg.metrics.pit import TableSource, to_date
@@ -118,9 +119,19 @@ def default_as_of(source: TableSource, today: dt.date) -> dt.date:
     return min(today, pd.Timestamp(last).date())
 
 
-def _dates(values: pd.Series) -> list[dt.date | None]:
+def _dates(values: pd.Series) -> pd.Series:
     ts = pd.to_datetime(values)
-    return [None if pd.isna(v) else v for v in ts.dt.date]
+    return ts.dt.date.astype(object).where(ts.notna(), None)
+
+
+def _flag_lists(matrix: np.ndarray) -> list[list[str]]:
+    """Each row's flag names; built once per distinct combination (there are few)."""
+    if len(matrix) == 0:
+        return []
+    codes = matrix.astype(np.int64) @ (1 << np.arange(matrix.shape[1], dtype=np.int64))
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    lists = [[f for i, f in enumerate(FLAGS) if code >> i & 1] for code in uniq]
+    return [list(lists[i]) for i in inverse]
 
 
 def _changes_frame(base: ibis.Table, scope: Scope) -> pd.DataFrame:
@@ -147,9 +158,7 @@ def _changes_frame(base: ibis.Table, scope: Scope) -> pd.DataFrame:
         **{m: rel[m].cast("float64") for m in money},
     )
     df = rel.execute()
-    names = list(FLAGS)
-    matrix = df[[f"f_{f}" for f in FLAGS]].to_numpy(dtype=bool)
-    flags = [[n for n, on in zip(names, row, strict=True) if on] for row in matrix]
+    flags = _flag_lists(df[[f"f_{f}" for f in FLAGS]].to_numpy(dtype=bool))
     out = pd.DataFrame(
         {
             "opportunity_id": df["opportunity_id"],
@@ -166,7 +175,10 @@ def _changes_frame(base: ibis.Table, scope: Scope) -> pd.DataFrame:
             "close_date_after": _dates(df["close_date"]),
             "stage_before": df["stage_0"],
             "stage_after": df["stage"],
-            "slip_days": [None if pd.isna(v) else int(v) for v in df["slip_days"]],
+            "slip_days": df["slip_days"]
+            .astype("Int64")
+            .astype(object)
+            .where(df["slip_days"].notna(), None),
             "slip_crossed_quarter": df["slip_crossed_quarter"].astype(bool),
             "days_unchanged": df["days_unchanged"],
             "stale_threshold": df["stale_threshold"],
@@ -198,7 +210,8 @@ def run_review(
         raise ConfigError(f"--since {s} must be before --as-of {d}")
     scope = resolve_scope(source, d, unit_id)
     currency = getattr(source, "reporting_currency", "EUR")
-    base = source.materialize(change_base(source, d, s, config=config, owners=scope.people))
+    # not materialised: the join of two cached states is cheap to run twice (changes, bridge)
+    base = change_base(source, d, s, config=config, owners=scope.people)
     changes = _changes_frame(base, scope)
     holders = holder_stats(source, d)
     scored = score_changes(

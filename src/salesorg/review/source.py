@@ -20,7 +20,26 @@ import ibis
 
 from salesorg.metrics.pit import TableSource, opportunity_state, to_date
 
-__all__ = ["ReviewSource", "memo", "state_at"]
+__all__ = ["STATE_COLUMNS", "ReviewSource", "memo", "state_at"]
+
+#: Columns of :func:`opportunity_state` the review uses (``name`` for the change list).
+STATE_COLUMNS = (
+    "opportunity_id",
+    "name",
+    "owner_id",
+    "created_on",
+    "currency",
+    "pipeline",
+    "stage",
+    "amount",
+    "close_date",
+    "changed_at",
+    "ordinal",
+    "is_closed",
+    "is_won",
+    "default_probability",
+    "amount_rc",
+)
 
 
 class ReviewSource:
@@ -47,7 +66,9 @@ class ReviewSource:
         """The cached :func:`opportunity_state` at ``as_of``."""
         d = to_date(as_of)
         if d not in self._states:
-            self._states[d] = self.materialize(opportunity_state(self._source, d))
+            state = opportunity_state(self._source, d)
+            # only the columns the review reads: a narrow temporary table is quick to write
+            self._states[d] = self.materialize(state.select(*STATE_COLUMNS))
         return self._states[d]
 
     def materialize(self, expr: ibis.Table) -> ibis.Table:
