@@ -131,7 +131,7 @@ def _flag_lists(matrix: np.ndarray) -> list[list[str]]:
     codes = matrix.astype(np.int64) @ (1 << np.arange(matrix.shape[1], dtype=np.int64))
     uniq, inverse = np.unique(codes, return_inverse=True)
     lists = [[f for i, f in enumerate(FLAGS) if code >> i & 1] for code in uniq]
-    return [list(lists[i]) for i in inverse]
+    return [lists[i] for i in inverse]  # shared lists: read-only downstream
 
 
 def _changes_frame(base: ibis.Table, scope: Scope) -> pd.DataFrame:
