@@ -97,8 +97,11 @@ def register(app: typer.Typer) -> None:
         from salesorg.review.scope import team_units
 
         config = ReviewConfig(window=window)
-        with Store.open(db, read_only=True) as store:
-            d = _date(as_of, "--as-of") or default_as_of(store, dt.date.today())
+        from salesorg.review.source import ReviewSource
+
+        with Store.open(db, read_only=True) as raw:
+            store = ReviewSource(raw)  # point-in-time states built once, shared by every unit
+            d = _date(as_of, "--as-of") or default_as_of(raw, dt.date.today())
             s = _date(since, "--since")
             if per_unit:
                 if out is None:
@@ -119,13 +122,15 @@ def register(app: typer.Typer) -> None:
             if out is not None and not per_unit:
                 path = write(review_pack(review_result, store), out)
                 print(f"wrote {path}", file=sys.stderr)
+            payload = review_result.to_json()
+            store.release()
         if fmt is Format.json:
-            emit(review_result.to_json(), fmt)
-        elif fmt is Format.csv:
-            payload = review_result.to_json()["changes"]
-            for c in payload:
-                c["flags"] = " ".join(c["flags"])
             emit(payload, fmt)
+        elif fmt is Format.csv:
+            rows = payload["changes"]
+            for c in rows:
+                c["flags"] = " ".join(c["flags"])
+            emit(rows, fmt)
         else:
             _print_table(review_result)
 

@@ -31,7 +31,7 @@ import ibis
 from salesorg.metrics.pit import TableSource, fx_rates_as_of, opportunity_state, to_date
 from salesorg.review.config import FLAGS, ReviewConfig, quarter_bounds
 from salesorg.review.source import state_at
-from salesorg.review.stale import stage_thresholds
+from salesorg.review.stale import stage_threshold_frame
 
 __all__ = ["FLAGS", "change_base", "flag_names"]
 
@@ -63,7 +63,7 @@ def change_base(
 ) -> ibis.Table:
     """The review's base table: one row per relevant opportunity, before/after and flags.
 
-    Columns: header (``opportunity_id``, ``name``, ``account_id``, ``created_on``,
+    Columns: header (``opportunity_id``, ``name``, ``created_on``,
     ``currency``, ``pipeline``), the state at D (``owner_id``, ``stage``, ``ordinal``,
     ``is_closed``, ``is_won``, ``amount``, ``amount_rc``, ``close_date``, ``changed_at``,
     ``default_probability``), the state at S with suffix ``_0`` (NULL when the deal did not
@@ -125,7 +125,10 @@ def change_base(
     both_open = open0 & open1
 
     # stale: thresholds per stage learned from history up to D, pauses in force on D
-    thr = stage_thresholds(source, d, config=config).view()
+    thr_df = stage_threshold_frame(source, d, config=config)[["t_pipeline", "t_stage", "threshold"]]
+    thr = ibis.memtable(
+        thr_df, schema={"t_pipeline": "string", "t_stage": "string", "threshold": "float64"}
+    )
     pauses = source.table("deal_pauses")
     live = pauses.filter((pauses.paused_on <= ibis.literal(d)) & (pauses.until >= ibis.literal(d)))
     live = live.select(pause_id=live.opportunity_id).distinct().view()

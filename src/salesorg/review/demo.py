@@ -28,7 +28,10 @@ def write_demo_packs(
     (columns ``opportunity_id``, ``owner_id``, ``flags``, ``amount_before``,
     ``amount_after``, ``materiality``, ``reason``).
     """
+    from salesorg.review.source import ReviewSource
+
     out = Path(out_dir)
+    store = ReviewSource(store)  # type: ignore[arg-type]
     as_of = default_as_of(store, today or dt.date.max)  # type: ignore[arg-type]
     paths: list[Path] = []
     teams = team_units(store)  # type: ignore[arg-type]
@@ -42,6 +45,7 @@ def write_demo_packs(
         if unit is None:
             company = review
     assert company is not None
+    store.release()
     top = company.exceptions.head(5)[
         [
             "opportunity_id",

@@ -23,7 +23,7 @@ import ibis
 from salesorg.metrics.pit import TableSource, to_date
 from salesorg.review.config import quarter_bounds, quarter_label
 from salesorg.review.kpis import scoped
-from salesorg.review.source import state_at
+from salesorg.review.source import memo, state_at
 from salesorg.review.trends import stage_conversion
 
 __all__ = ["forecast_rollup"]
@@ -41,7 +41,8 @@ def forecast_rollup(
     weighted), ``method`` and ``warnings``."""
     d = to_date(as_of)
     q0, q1 = quarter_bounds(d)
-    conv = stage_conversion(source, d, owners=owners)
+    key = ("stage_conversion", d, None if owners is None else frozenset(owners))
+    conv = memo(source, key, lambda: stage_conversion(source, d, owners=owners))
     probs: dict[tuple[str, str], tuple[float, str]] = {}
     warnings = []
     for r in conv.itertuples():

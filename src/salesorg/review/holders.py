@@ -82,17 +82,17 @@ def holder_stats(
         state = state_at(source, d)
     else:
         state = opportunity_state(source, d, reporting_currency=reporting_currency)
-    open_ = state.filter(~state.is_closed)
-    pipe = open_.group_by("owner_id").aggregate(open_pipeline=open_.amount_rc.sum().cast("float64"))
-    recent = state.filter(state.created_on > ibis.literal(d - dt.timedelta(days=365)))
-    typ = recent.group_by("owner_id").aggregate(
-        typical_deal=recent.amount_rc.cast("float64").median(), deals_365=recent.count()
+    amt = state.amount_rc.cast("float64")
+    recent = state.created_on > ibis.literal(d - dt.timedelta(days=365))
+    stats = state.group_by("owner_id").aggregate(
+        open_pipeline=ibis.ifelse(~state.is_closed, amt, ibis.null("float64")).sum(),
+        typical_deal=ibis.ifelse(recent, amt, ibis.null("float64")).median(),
+        deals_365=recent.cast("int64").sum(),
     )
-    pipe_df = pipe.execute().set_index("owner_id")
-    typ_df = typ.execute().set_index("owner_id")
+    out = stats.execute().set_index("owner_id")
     q0, q1 = quarter_bounds(d)
     quota = quota_for_period(source, q0, q1, as_of=d, reporting_currency=reporting_currency)
     quota = quota.rename(columns={"holder_id": "owner_id", "quota": "quarter_quota"})
-    out = pipe_df.join(typ_df, how="outer").join(quota.set_index("owner_id"), how="outer")
+    out = out.join(quota.set_index("owner_id"), how="outer")
     out.index.name = "owner_id"
     return out

@@ -86,17 +86,21 @@ def score_changes(
     score = np.where(np.isfinite(score), score, 0.0)
     out["materiality"] = np.round(score, 4)
     out["material"] = (score >= 1.0) & (stake >= config.min_amount) & (stake > 0)
-    reasons = []
-    for q, p, t, a, s in zip(qs, ps, tm, all_nan, score, strict=True):
-        if a:
-            reasons.append(f"{s * config.typical_multiple:.1f}x the company's typical deal")
-            continue
-        parts = {
-            f"{q:.0%} of quarterly quota": (q / config.quota_share) if q == q else -1,
-            f"{p:.0%} of open pipeline": (p / config.pipeline_share) if p == p else -1,
-            f"{t:.1f}x their typical deal": (t / config.typical_multiple) if t == t else -1,
-        }
-        reasons.append(max(parts, key=parts.__getitem__))
+    # the yardstick with the largest normalised ratio names the reason
+    filled = np.where(np.isnan(scores), -np.inf, scores)
+    best = np.argmax(filled, axis=0)
+    with np.errstate(invalid="ignore"):
+        q_txt = pd.Series(np.round(qs * 100)).map("{:.0f}% of quarterly quota".format)
+        p_txt = pd.Series(np.round(ps * 100)).map("{:.0f}% of open pipeline".format)
+        t_txt = pd.Series(tm).map("{:.1f}x their typical deal".format)
+        f_txt = pd.Series(score * config.typical_multiple).map(
+            "{:.1f}x the company's typical deal".format
+        )
+    reasons = np.where(
+        all_nan,
+        f_txt,
+        np.select([best == 0, best == 1], [q_txt, p_txt], default=t_txt),
+    )
     out["reason"] = reasons
     return out
 
@@ -106,9 +110,9 @@ def suppression_reasons(scored: pd.DataFrame, *, config: ReviewConfig | None = N
     config = config or ReviewConfig()
     hidden = scored[~scored["material"]] if len(scored) else scored
     by_flag: dict[str, int] = {}
-    for flags in hidden.get("flags", []):
-        for f in flags:
-            by_flag[f] = by_flag.get(f, 0) + 1
+    if len(hidden):
+        counts = hidden["flags"].explode().value_counts()
+        by_flag = {str(k): int(v) for k, v in counts.items()}
     return {
         "count": len(hidden),
         "rule": (

@@ -22,6 +22,7 @@ from salesorg.review.config import next_quarter, quarter_bounds, quarter_label
 from salesorg.review.forecast import forecast_rollup
 from salesorg.review.meter import reporting_meter
 from salesorg.review.run import Review
+from salesorg.review.source import memo
 from salesorg.review.trends import quarterly_trend, stage_conversion
 
 __all__ = ["KPI_LABELS", "review_pack"]
@@ -216,7 +217,9 @@ def _exceptions_section(doc: Document, review: Review) -> None:
 
 def _trend_section(doc: Document, review: Review, owners: Any) -> None:
     q = quarterly_trend(review.extras["source"], review.as_of, owners=owners)
-    conv = stage_conversion(review.extras["source"], review.as_of, owners=owners)
+    src = review.extras["source"]
+    key = ("stage_conversion", review.as_of, None if owners is None else frozenset(owners))
+    conv = memo(src, key, lambda: stage_conversion(src, review.as_of, owners=owners))
     sec = doc.section("Conversion and win rate")
     plot = q.dropna(subset=["win_rate"])
     if len(plot):

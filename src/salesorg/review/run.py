@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from salesorg.metrics.pit import TableSource, to_date
 from salesorg.review.bridge import Bridge, bridge
-from salesorg.review.changes import change_base, flag_names
+from salesorg.review.changes import change_base
 from salesorg.review.config import FLAGS, ReviewConfig
 from salesorg.review.holders import holder_stats
 from salesorg.review.kpis import headline_kpis
@@ -78,6 +79,12 @@ class Review:
         ex = self.changes[self.changes["material"]]
         return ex.sort_values(["materiality", "opportunity_id"], ascending=[False, True])
 
+    def release(self) -> None:
+        """Free the temporary tables of the review's cached states (call when done)."""
+        release = getattr(self.source, "release", None)
+        if callable(release):
+            release()
+
     def to_json(self) -> dict[str, Any]:
         """The JSON object of ``salesorg review --format json`` (plain Python values)."""
         from salesorg.cli._output import jsonable
@@ -112,11 +119,46 @@ def default_as_of(source: TableSource, today: dt.date) -> dt.date:
     return min(today, pd.Timestamp(last).date())
 
 
+def _dates(values: pd.Series) -> pd.Series:
+    ts = pd.to_datetime(values)
+    return ts.dt.date.astype(object).where(ts.notna(), None)
+
+
+def _flag_lists(matrix: np.ndarray) -> list[list[str]]:
+    """Each row's flag names; built once per distinct combination (there are few)."""
+    if len(matrix) == 0:
+        return []
+    codes = matrix.astype(np.int64) @ (1 << np.arange(matrix.shape[1], dtype=np.int64))
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    lists = [[f for i, f in enumerate(FLAGS) if code >> i & 1] for code in uniq]
+    return [lists[i] for i in inverse]  # shared lists: read-only downstream
+
+
 def _changes_frame(base: ibis.Table, scope: Scope) -> pd.DataFrame:
+    """The flagged rows of the base table, as the change list (amounts as float64: exact
+    sums stay in the bridge, which aggregates decimals in the database)."""
     any_flag = ibis.or_(*[base[f"f_{f}"] for f in FLAGS])
     rel = base.filter(any_flag & (base.scope_0 | base.scope_1))
+    money = ("amount_rc", "amount_rc_0", "amount_0_rc1")
+    rel = rel.select(
+        "opportunity_id",
+        "name",
+        "owner_id",
+        "owner_id_0",
+        "close_date",
+        "close_date_0",
+        "stage",
+        "stage_0",
+        "slip_days",
+        "slip_crossed_quarter",
+        "days_unchanged",
+        "stale_threshold",
+        "paused",
+        *[f"f_{f}" for f in FLAGS],
+        **{m: rel[m].cast("float64") for m in money},
+    )
     df = rel.execute()
-    df["flags"] = [flag_names(r) for r in df.itertuples()]
+    flags = _flag_lists(df[[f"f_{f}" for f in FLAGS]].to_numpy(dtype=bool))
     out = pd.DataFrame(
         {
             "opportunity_id": df["opportunity_id"],
@@ -125,25 +167,24 @@ def _changes_frame(base: ibis.Table, scope: Scope) -> pd.DataFrame:
             "owner_before": df["owner_id_0"],
             "manager_id": df["owner_id"].map(scope.managers),
             "unit_id": df["owner_id"].map(scope.units),
-            "flags": df["flags"],
+            "flags": flags,
             "amount_before": df["amount_rc_0"],
             "amount_after": df["amount_rc"],
             "amount_before_at_today_rate": df["amount_0_rc1"],
-            "close_date_before": df["close_date_0"],
-            "close_date_after": df["close_date"],
+            "close_date_before": _dates(df["close_date_0"]),
+            "close_date_after": _dates(df["close_date"]),
             "stage_before": df["stage_0"],
             "stage_after": df["stage"],
-            "slip_days": df["slip_days"],
-            "slip_crossed_quarter": df["slip_crossed_quarter"],
+            "slip_days": df["slip_days"]
+            .astype("Int64")
+            .astype(object)
+            .where(df["slip_days"].notna(), None),
+            "slip_crossed_quarter": df["slip_crossed_quarter"].astype(bool),
             "days_unchanged": df["days_unchanged"],
             "stale_threshold": df["stale_threshold"],
-            "paused": df["paused"],
+            "paused": df["paused"].astype(bool),
         }
     )
-    for c in ("close_date_before", "close_date_after"):
-        out[c] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in out[c]]
-    for c in ("slip_days",):
-        out[c] = [None if pd.isna(v) else int(v) for v in out[c]]
     return out.sort_values("opportunity_id").reset_index(drop=True)
 
 
@@ -169,6 +210,7 @@ def run_review(
         raise ConfigError(f"--since {s} must be before --as-of {d}")
     scope = resolve_scope(source, d, unit_id)
     currency = getattr(source, "reporting_currency", "EUR")
+    # not materialised: the join of two cached states is cheap to run twice (changes, bridge)
     base = change_base(source, d, s, config=config, owners=scope.people)
     changes = _changes_frame(base, scope)
     holders = holder_stats(source, d)

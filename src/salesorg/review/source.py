@@ -2,14 +2,17 @@
 
 A review and its pack ask for the state of every opportunity at a few dates (D, S, a quarter
 ago) many times over (changes, KPIs, trends, attainment, forecast). :class:`ReviewSource`
-builds each state once with :func:`~salesorg.metrics.pit.opportunity_state` and keeps it with
-Ibis' ``cache()`` (a temporary table on whatever backend the store uses), so later
+builds each state once with :func:`~salesorg.metrics.pit.opportunity_state` and keeps it as a
+temporary table on whatever backend the store uses (``create_table(..., temp=True)``; unlike
+Ibis' ``cache()`` no finalizer runs after the connection is closed), so later
 expressions are small and quick to compile and run. Everything else passes through.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +20,26 @@ import ibis
 
 from salesorg.metrics.pit import TableSource, opportunity_state, to_date
 
-__all__ = ["ReviewSource", "memo", "state_at"]
+__all__ = ["STATE_COLUMNS", "ReviewSource", "memo", "state_at"]
+
+#: Columns of :func:`opportunity_state` the review uses (``name`` for the change list).
+STATE_COLUMNS = (
+    "opportunity_id",
+    "name",
+    "owner_id",
+    "created_on",
+    "currency",
+    "pipeline",
+    "stage",
+    "amount",
+    "close_date",
+    "changed_at",
+    "ordinal",
+    "is_closed",
+    "is_won",
+    "default_probability",
+    "amount_rc",
+)
 
 
 class ReviewSource:
@@ -27,6 +49,7 @@ class ReviewSource:
         self._source = source
         self._states: dict[dt.date, ibis.Table] = {}
         self._memo: dict[Any, Any] = {}
+        self._names: list[tuple[Any, str]] = []
 
     @property
     def inner(self) -> TableSource:
@@ -43,8 +66,27 @@ class ReviewSource:
         """The cached :func:`opportunity_state` at ``as_of``."""
         d = to_date(as_of)
         if d not in self._states:
-            self._states[d] = opportunity_state(self._source, d).cache()
+            state = opportunity_state(self._source, d)
+            # only the columns the review reads: a narrow temporary table is quick to write
+            self._states[d] = self.materialize(state.select(*STATE_COLUMNS))
         return self._states[d]
+
+    def materialize(self, expr: ibis.Table) -> ibis.Table:
+        """``expr`` computed once into a temporary table (dropped by :meth:`release`)."""
+        backend = expr._find_backend()
+        name = f"_salesorg_tmp_{uuid.uuid4().hex}"
+        table = backend.create_table(name, expr, temp=True)
+        self._names.append((backend, name))
+        return table
+
+    def release(self) -> None:
+        """Drop the temporary tables (they also go when the connection closes)."""
+        for backend, name in self._names:
+            # the connection may already be closed
+            with contextlib.suppress(Exception):
+                backend.drop_table(name, force=True)
+        self._names.clear()
+        self._states.clear()
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per ``key`` (small lookup tables pulled into pandas)."""

@@ -2,12 +2,12 @@
 
 The threshold of a stage is ``stale_multiplier`` (default 2) times the company's own median
 stay in that stage, learned from ``opportunity_history`` as known at D: a *stay* runs from the
-change that entered the stage to the next change that left it; only completed stays count
+change that entered the stage to the change that left it; only completed stays count
 (stays still running at D are censored, which biases the median slightly low — the reason
 the default multiplier is 2, not 1). A stage with fewer than ``stale_min_spells`` completed
 stays uses ``stale_fallback_days``; ``stale_days`` overrides any stage by name.
 
-Pure Ibis: one window pass over the history up to D.
+Pure Ibis: one aggregate over the history up to D (see :func:`stage_stays`).
 """
 
 from __future__ import annotations
@@ -15,33 +15,39 @@ from __future__ import annotations
 import datetime as dt
 
 import ibis
+import pandas as pd
 
 from salesorg.metrics.pit import TableSource, as_of_instant
 from salesorg.review.config import ReviewConfig
+from salesorg.review.source import memo
 
-__all__ = ["stage_stays", "stage_thresholds"]
+__all__ = ["stage_stays", "stage_threshold_frame", "stage_thresholds"]
 
 
 def stage_stays(source: TableSource, as_of: dt.date) -> ibis.Table:
     """Completed stays in a stage known at the end of ``as_of``.
 
+    A stay of an opportunity in a stage runs from the first change that put it in the stage
+    to the end of the last row in that stage (``valid_to``: the moment the next change
+    replaced it); it is complete when that end is on or before ``as_of`` (so the change that
+    ended it was known by then). One hash aggregate over the history, no window; a deal that
+    returns to a stage it left counts one stay from first entry to last exit.
+
     Columns: ``opportunity_id``, ``stage``, ``entered_at``, ``left_at``, ``days`` (float).
     """
     t = ibis.literal(as_of_instant(as_of))
     h = source.table("opportunity_history")
-    h = h.filter(h.changed_at < t).select("opportunity_id", "changed_at", "stage")
-    w = ibis.window(group_by=h.opportunity_id, order_by=h.changed_at)
-    h = h.mutate(prev_stage=h.stage.lag().over(w))
-    starts = h.filter(h.prev_stage.isnull() | (h.prev_stage != h.stage))
-    w2 = ibis.window(group_by=starts.opportunity_id, order_by=starts.changed_at)
-    starts = starts.mutate(left_at=starts.changed_at.lead().over(w2))
-    done = starts.filter(starts.left_at.notnull())
+    h = h.filter(h.changed_at < t)
+    g = h.group_by("opportunity_id", "stage").aggregate(
+        entered_at=h.changed_at.min(), left_at=h.valid_to.max()
+    )
+    done = g.filter(g.left_at < t)
     return done.select(
         "opportunity_id",
         "stage",
-        entered_at=done.changed_at,
-        left_at=done.left_at,
-        days=(done.left_at.epoch_seconds() - done.changed_at.epoch_seconds()) / 86400.0,
+        "entered_at",
+        "left_at",
+        days=(done.left_at.epoch_seconds() - done.entered_at.epoch_seconds()) / 86400.0,
     )
 
 
@@ -82,3 +88,12 @@ def stage_thresholds(
         stays=out.stays.coalesce(0),
         threshold=threshold.cast("float64"),
     )
+
+
+def stage_threshold_frame(
+    source: TableSource, as_of: dt.date, *, config: ReviewConfig | None = None
+) -> pd.DataFrame:
+    """:func:`stage_thresholds` executed (a few rows), memoised per review source."""
+    config = config or ReviewConfig()
+    key = ("stage_thresholds", as_of, repr(sorted(config.as_dict().items())))
+    return memo(source, key, lambda: stage_thresholds(source, as_of, config=config).execute())

@@ -1,0 +1,161 @@
+"""Benchmark: the full company review on 1M opportunities / 10M history rows.
+
+Ours: :func:`salesorg.review.run_review` for the company (changes with all flags, stale
+thresholds learned from history, materiality and exceptions, the bridge, the headline KPIs;
+``compare=False``), cold (fresh process, states computed from the store). Baselines, same run:
+(a) an idiomatic pandas implementation of the same review from the native Parquet files and
+(b) straightforward hand-written DuckDB SQL on the same store
+(:mod:`benchmarks._review_baselines`). Each runs in its own subprocess so peak memory
+(``ru_maxrss``) is per implementation. Also: the HTML pack of one team.
+
+Goals (issue #4): ≥ 5x faster than pandas, ≥ 2x faster than the SQL, stretch < 0.6 s, peak
+memory < 1 GB, one team's HTML pack < 2 s.
+
+Run alone: ``python -m benchmarks.bench_review [--quick]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+AS_OF = dt.date(2025, 11, 28)
+SINCE = AS_OF - dt.timedelta(days=7)
+
+_CHILD = r"""
+import json, resource, sys, time, datetime as dt
+sys.path[:0] = [{src!r}, {root!r}]
+kind, n = sys.argv[1], int(sys.argv[2])
+as_of, since = dt.date.fromisoformat({as_of!r}), dt.date.fromisoformat({since!r})
+from benchmarks.bigdata import big_files, big_store
+db = big_store(n)
+if kind == "ours":
+    from salesorg.store import Store
+    from salesorg.review import run_review
+    with Store.open(db, read_only=True) as store:
+        t = time.perf_counter()
+        r = run_review(store, as_of, since, compare=False)
+        secs = time.perf_counter() - t
+        k = r.kpis["current"]
+        out = dict(changes=len(r.changes), exceptions=len(r.exceptions),
+                   bridge_start=float(r.bridge.start), bridge_end=float(r.bridge.end),
+                   open_pipeline=k["open_pipeline"], booked_qtd=k["booked_qtd"],
+                   win_rate_90d=k["win_rate_90d"])
+        r.release()
+elif kind == "pack":
+    from salesorg.store import Store
+    from salesorg.review import run_review, review_pack
+    from salesorg.review.scope import team_units
+    from salesorg.report.html import render_html
+    with Store.open(db, read_only=True) as store:
+        unit = team_units(store)[0]
+        t = time.perf_counter()
+        r = run_review(store, as_of, since, unit_id=unit)
+        html = render_html(review_pack(r))
+        secs = time.perf_counter() - t
+        out = dict(unit=unit, bytes=len(html), changes=len(r.changes))
+        r.release()
+elif kind == "pandas":
+    from benchmarks._review_baselines import pandas_review
+    files = big_files(n)
+    t = time.perf_counter()
+    out = pandas_review(files, as_of, since)
+    secs = time.perf_counter() - t
+else:
+    from benchmarks._review_baselines import sql_review
+    t = time.perf_counter()
+    out = sql_review(db, as_of, since)
+    secs = time.perf_counter() - t
+out["seconds"] = secs
+out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print("RESULT " + json.dumps(out))
+"""
+
+
+def _child(kind: str, n: int) -> dict[str, Any]:
+    code = _CHILD.format(
+        src=str(ROOT / "src"), root=str(ROOT), as_of=AS_OF.isoformat(), since=SINCE.isoformat()
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, kind, str(n)], capture_output=True, text=True, check=False
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(f"{kind} failed:\n{proc.stderr[-3000:]}")
+
+
+def _agree(a: dict[str, Any], b: dict[str, Any]) -> str:
+    keys = ("changes", "exceptions", "bridge_start", "bridge_end", "open_pipeline", "booked_qtd")
+    # money summed as floats by pandas may differ from exact decimals in the last cent
+    diff = [k for k in keys if abs(float(a[k]) - float(b[k])) > max(0.011, 1e-9 * abs(float(a[k])))]
+    if abs(float(a["win_rate_90d"]) - float(b["win_rate_90d"])) > 1e-9:
+        diff.append("win_rate_90d")
+    return (
+        "same results"
+        if not diff
+        else "DIFFERENT: " + ", ".join(f"{k} {a[k]} vs {b[k]}" for k in diff)
+    )
+
+
+def run(*, quick: bool = False) -> list[dict[str, Any]]:
+    n = 100_000 if quick else 1_000_000
+    size = f"{n // 1000}k opportunities / ~{n // 100_000}M history rows"
+    ours = min((_child("ours", n) for _ in range(2)), key=lambda r: r["seconds"])
+    pandas = _child("pandas", n)
+    sql = min((_child("sql", n) for _ in range(2)), key=lambda r: r["seconds"])
+    pack = _child("pack", n)
+    rows = []
+    for name, base, goal in (("pandas", pandas, 5.0), ("hand-written DuckDB SQL", sql, 2.0)):
+        ratio = base["seconds"] / ours["seconds"]
+        rows.append(
+            {
+                "benchmark": f"company review ({size})",
+                "ours_s": round(ours["seconds"], 3),
+                "baseline": name,
+                "baseline_s": round(base["seconds"], 3),
+                "ratio": round(ratio, 2),
+                "goal": f">= {goal:g}x",
+                "met": ratio >= goal,
+                "note": f"{_agree(ours, base)}; peak MB ours {ours['peak_mb']:.0f}, "
+                f"{name} {base['peak_mb']:.0f}; {ours['changes']} changes, "
+                f"{ours['exceptions']} exceptions",
+            }
+        )
+    rows.append(
+        {
+            "benchmark": "company review, stretch",
+            "ours_s": round(ours["seconds"], 3),
+            "baseline": "target 0.6 s",
+            "baseline_s": 0.6,
+            "ratio": round(0.6 / ours["seconds"], 2),
+            "goal": "< 0.6 s",
+            "met": ours["seconds"] < 0.6,
+            "note": f"peak memory {ours['peak_mb']:.0f} MB (goal < 1024 MB: "
+            f"{'met' if ours['peak_mb'] < 1024 else 'NOT met'})",
+        }
+    )
+    rows.append(
+        {
+            "benchmark": f"HTML pack of one team ({pack['unit']})",
+            "ours_s": round(pack["seconds"], 3),
+            "baseline": "target 2 s",
+            "baseline_s": 2.0,
+            "ratio": round(2.0 / pack["seconds"], 2),
+            "goal": "< 2 s",
+            "met": pack["seconds"] < 2.0,
+            "note": f"review + pack + HTML, {pack['bytes'] // 1024} kB, peak {pack['peak_mb']:.0f} MB",
+        }
+    )
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run(quick="--quick" in sys.argv):
+        print(row)
