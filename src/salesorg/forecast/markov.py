@@ -1,0 +1,255 @@
+"""Stage-Markov forecast: learned weekly stage transitions, simulated for every open deal.
+
+The model is a discrete-time (weekly) semi-Markov chain on *(stage, weeks in stage)*, one per
+deal-size band. From history known at ``as_of`` it learns, for every open stage ``s``, size
+band ``b`` and age ``a`` (weeks in the stage, the last bucket pooling everything older), the
+weekly hazard of moving to each other open stage, to won and to lost:
+
+    h[s, b, a, d] = (exits[s, b, a, d] + k · pooled[s, d]) / (at_risk[s, b, a] + k)
+
+where ``at_risk`` counts deal-weeks spent in the stage at that age (spells still running at
+``as_of`` count as censored, not as failures — the life-table estimator) and ``pooled`` is the
+stage's hazard over all ages and bands (shrinkage with ``k = prior_weight`` pseudo-weeks so thin
+cells fall back on the stage average). Size bands are amount tertiles of the spells known then.
+
+For each open deal the chain gives the exact probability that it is won *inside the period's
+window* (propagating the state distribution week by week; days inside a week are interpolated
+linearly). Deals are then simulated as independent Bernoullis — the same distribution as
+simulating each deal's path, at a fraction of the cost — with ``trials`` Monte Carlo draws.
+
+Deals not yet created that will be created and won inside the period come from the series of
+per-period *created-and-won-in-the-same-period* amounts (AutoETS via statsforecast, or the mean
+when the series is short), drawn from a moment-matched lognormal and scaled, for the current
+period, by the learned share of such amounts created after the same point of a period. Their
+total is allocated to owners/units by their share of such amounts in the last four periods.
+
+Assumptions: transitions depend on stage, weeks in stage and size band only (not on owner,
+product or close date); amounts do not change before close; deals are independent given the
+model; parameter uncertainty is not propagated (ranges are somewhat too narrow on thin data).
+
+References:
+    Kalbfleisch & Prentice (2002), *The Statistical Analysis of Failure Time Data*, 2nd ed.,
+    Wiley (discrete-time hazards, censoring). Singer & Willett (1993), "It's About Time: Using
+    Discrete-Time Survival Analysis", *J. Educational Statistics* 18(2). DOMAIN.md #11.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from salesorg.forecast._base import Forecaster, Groups
+from salesorg.forecast._period import Period
+from salesorg.forecast._series import complete_periods, forecast_series, lognormal_draws, won_days
+from salesorg.forecast._warnings import ThinHistoryWarning
+from salesorg.forecast.history import INF, HistoryView, day_number
+
+__all__ = ["MarkovForecaster"]
+
+WEEK = 7 * 86400
+
+
+class MarkovForecaster(Forecaster):
+    """Stage-transition model by stage age and size band, plus deals not yet created."""
+
+    method = "markov"
+
+    def __init__(
+        self,
+        *,
+        age_buckets: int = 13,
+        bands: int = 3,
+        prior_weight: float = 5.0,
+        new_deals: bool = True,
+        min_spells: int = 30,
+        trials: int = 10_000,
+        seed: int | None = 0,
+    ) -> None:
+        super().__init__(trials=trials, seed=seed)
+        self.age_buckets = age_buckets
+        self.bands = bands
+        self.prior_weight = prior_weight
+        self.new_deals = new_deals
+        self.min_spells = min_spells
+
+    # ------------------------------------------------------------------ learning
+    def fit(self, history: HistoryView) -> MarkovForecaster:
+        """Learn hazards and the transition matrices from ``history`` (known at ``as_of``)."""
+        self.history_ = history
+        h, t = history.full, history.t
+        A, B = self.age_buckets, self.bands
+        open_codes = np.flatnonzero(~h.is_closed)
+        S = len(open_codes)
+        sidx = np.full(len(h.stage_names), -1, dtype=np.int64)
+        sidx[open_codes] = np.arange(S)
+        sp = history.known_spells()
+        keep = sidx[sp["stage"]] >= 0
+        s = sidx[sp["stage"][keep]]
+        amt = history.rc(sp["amount"][keep], sp["opp"][keep])
+        edges = np.quantile(amt, np.linspace(0, 1, B + 1)[1:-1]) if len(amt) else np.zeros(B - 1)
+        self.band_edges_ = edges
+        b = np.searchsorted(edges, amt, side="right")
+        end = sp["end"][keep]
+        nxt = sp["next_stage"][keep]
+        exited = end != INF
+        weeks = (np.where(exited, end, t) - sp["start"][keep]) // WEEK
+        dest = np.where(
+            sidx[np.maximum(nxt, 0)] >= 0, sidx[np.maximum(nxt, 0)], np.where(h.is_won[nxt], S, S + 1)
+        )
+        if len(keep) and keep.sum() < self.min_spells:
+            warnings.warn(
+                f"thin history: only {int(keep.sum())} stage spells known before {history.as_of}; "
+                "the stage-Markov hazards lean on pooled averages",
+                ThinHistoryWarning,
+                stacklevel=2,
+            )
+        sb = s * B + b
+        E = np.zeros((S * B, A, S + 2))
+        ex = exited
+        np.add.at(E, (sb[ex], np.minimum(weeks[ex], A - 1), dest[ex]), 1.0)
+        cnt_x = np.zeros((S * B, A))
+        np.add.at(cnt_x, (sb[ex], np.minimum(weeks[ex], A - 1)), 1.0)
+        cnt_c = np.zeros((S * B, A))
+        np.add.at(cnt_c, (sb[~ex], np.minimum(weeks[~ex], A - 1)), 1.0)
+        ge_x = np.cumsum(cnt_x[:, ::-1], axis=1)[:, ::-1]
+        ge_c = np.cumsum(cnt_c[:, ::-1], axis=1)[:, ::-1]
+        R = np.zeros((S * B, A))
+        R[:, : A - 1] = ge_x[:, : A - 1] + ge_c[:, 1:]
+        R[:, A - 1] = np.bincount(
+            sb[ex], weights=np.maximum(0, weeks[ex] - A + 2), minlength=S * B
+        ) + np.bincount(sb[~ex], weights=np.maximum(0, weeks[~ex] - A + 1), minlength=S * B)
+        E = E.reshape(S, B, A, S + 2)
+        R = R.reshape(S, B, A)
+        e_s, r_s = E.sum(axis=(1, 2)), R.sum(axis=(1, 2))
+        overall = np.zeros(S + 2)
+        overall[S:] = E[..., S:].sum(axis=(0, 1, 2)) / max(R.sum(), 1.0)
+        pooled = np.where(r_s[:, None] > 0, e_s / np.maximum(r_s, 1.0)[:, None], overall)
+        k = self.prior_weight
+        self.hazard_ = (E + k * pooled[:, None, None, :]) / (R + k)[..., None]
+        self.at_risk_ = R
+        self.exits_ = E
+        self.open_codes_ = open_codes
+        self.stage_index_ = sidx
+        self.transition_ = self._matrices()
+        self._won_cdf = [np.zeros((S * A + 2, 1)) for _ in range(B)]
+        for bb in range(B):
+            self._won_cdf[bb][S * A, 0] = 1.0
+        return self
+
+    def _matrices(self) -> np.ndarray:
+        hz = self.hazard_
+        S, B, A, _ = hz.shape
+        n = S * A + 2
+        M = np.zeros((B, n, n))
+        won, lost = S * A, S * A + 1
+        ss, aa = np.meshgrid(np.arange(S), np.arange(A), indexing="ij")
+        i = (ss * A + aa).ravel()
+        for b in range(B):
+            hb = hz[:, b].reshape(S * A, S + 2)
+            for d in range(S):
+                M[b, i, d * A] += hb[:, d]
+            M[b, i, won] = hb[:, S]
+            M[b, i, lost] = hb[:, S + 1]
+            stay = (ss * A + np.minimum(aa + 1, A - 1)).ravel()
+            M[b, i, stay] += 1.0 - hb.sum(axis=1)
+            M[b, won, won] = M[b, lost, lost] = 1.0
+        return M
+
+    def won_by_week(self, weeks: int) -> list[np.ndarray]:
+        """Per band: ``P(won within k weeks | start state)`` for k = 0..weeks (columns)."""
+        for b, cdf in enumerate(self._won_cdf):
+            while cdf.shape[1] <= weeks:
+                cdf = np.column_stack([cdf, self.transition_[b] @ cdf[:, -1]])
+            self._won_cdf[b] = cdf
+        return self._won_cdf
+
+    # ------------------------------------------------------------------ predicting
+    def deal_probabilities(self, period: Period, deals: dict[str, np.ndarray]) -> np.ndarray:
+        """Probability that each open deal is won inside the period (exact under the chain)."""
+        view = self.history_
+        A = self.age_buckets
+        as_of = day_number(view.as_of)
+        lo = max(0, day_number(period.start) - as_of - 1) / 7.0
+        hi = max(0, day_number(period.end) - as_of) / 7.0
+        if hi <= 0 or not len(deals["opp"]):
+            return np.zeros(len(deals["opp"]))
+        s = self.stage_index_[deals["stage"]]
+        age = np.minimum((view.t - deals["stage_since"]) // WEEK, A - 1)
+        band = np.searchsorted(self.band_edges_, deals["amount_rc"], side="right")
+        state = s * A + age
+        cdfs = self.won_by_week(int(np.ceil(hi)) + 1)
+
+        def at(x: float) -> np.ndarray:
+            k0 = int(np.floor(x))
+            f = x - k0
+            out = np.zeros(len(state))
+            for b, cdf in enumerate(cdfs):
+                m = band == b
+                out[m] = cdf[state[m], k0] * (1 - f) + cdf[state[m], k0 + 1] * f
+            return out
+
+        return np.clip(at(hi) - at(lo), 0.0, 1.0)
+
+    def new_deal_model(self, period: Period) -> tuple[float, float, float, str]:
+        """(mean, sd, share of the period still to come, model) of created-and-won amounts."""
+        view = self.history_
+        h = view.full
+        opp, wday, amt = won_days(view)
+        created = h.opp_created[opp]
+        first = int(h.opp_created.min()) if len(h.opp_created) else day_number(view.as_of)
+        done = complete_periods(view, period, first)
+        vals, fracs, famts = [], [], []
+        for p in done:
+            lo, hi = day_number(p.start), day_number(p.end)
+            m = (created >= lo) & (created <= hi) & (wday >= lo) & (wday <= hi)
+            vals.append(float(amt[m].sum()))
+            fracs.append((created[m] - lo) / p.days)
+            famts.append(amt[m])
+        steps = 1
+        q = done[-1] if done else period.shift(-1)
+        while q.shift(steps) != period and steps < 400:
+            steps += 1
+        fc = forecast_series(view, np.array(vals), steps, what="created-and-won amounts")
+        as_of = day_number(view.as_of)
+        p_lo, p_hi = day_number(period.start), day_number(period.end)
+        if as_of >= p_hi:
+            remaining = 0.0
+        elif as_of < p_lo:
+            remaining = 1.0
+        else:
+            r = (p_hi - as_of) / period.days
+            f = np.concatenate(fracs) if fracs else np.array([])
+            a = np.concatenate(famts) if famts else np.array([])
+            remaining = float(a[f >= 1 - r].sum() / a.sum()) if a.sum() > 0 else r * r
+        return fc.mean, fc.sd, remaining, fc.model
+
+    def extra_totals(
+        self, period: Period, groups: Groups, trials: int, rng: np.random.Generator
+    ) -> np.ndarray | None:
+        if not self.new_deals:
+            return None
+        mean, sd, remaining, model = self.new_deal_model(period)
+        self.new_deals_ = {"mean": mean * remaining, "sd": sd * remaining, "model": model}
+        draws = lognormal_draws(mean, sd, trials, rng) * remaining
+        share = self._group_shares(period, groups)
+        return draws[:, None] * share[None, :]
+
+    def _group_shares(self, period: Period, groups: Groups) -> np.ndarray:
+        """Each group's share of created-and-won amounts in the last four complete periods."""
+        view = self.history_
+        opp, wday, amt = won_days(view)
+        created = view.full.opp_created[opp]
+        lo = day_number(period.shift(-4).start)
+        m = (created >= lo) & (wday <= day_number(view.as_of)) & (created >= 0)
+        same = np.zeros(len(opp), dtype=bool)
+        for k in range(1, 5):
+            p = period.shift(-k)
+            a, b = day_number(p.start), day_number(p.end)
+            same |= (created >= a) & (created <= b) & (wday >= a) & (wday <= b)
+        m &= same
+        tot = np.asarray(groups.rows(opp[m]).T @ amt[m]).ravel()
+        company = amt[m].sum()
+        if company <= 0:
+            return np.ones(len(groups.labels)) if groups.by == "company" else np.zeros(len(groups.labels))
+        return tot / company
