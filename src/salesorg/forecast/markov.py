@@ -93,7 +93,7 @@ class MarkovForecaster(Forecaster):
         end = sp["end"][keep]
         nxt = sp["next_stage"][keep]
         exited = end != INF
-        weeks = (np.where(exited, end, t) - sp["start"][keep]) // WEEK
+        x = (np.where(exited, end, t) - sp["start"][keep]) / WEEK  # weeks in the stage
         dest = np.where(
             sidx[np.maximum(nxt, 0)] >= 0, sidx[np.maximum(nxt, 0)], np.where(h.is_won[nxt], S, S + 1)
         )
@@ -105,20 +105,22 @@ class MarkovForecaster(Forecaster):
                 stacklevel=2,
             )
         sb = s * B + b
+        # exits land in the age bucket (a, a+1] holding the exit instant
+        xb = np.clip(np.ceil(x).astype(np.int64) - 1, 0, A - 1)
         E = np.zeros((S * B, A, S + 2))
-        ex = exited
-        np.add.at(E, (sb[ex], np.minimum(weeks[ex], A - 1), dest[ex]), 1.0)
-        cnt_x = np.zeros((S * B, A))
-        np.add.at(cnt_x, (sb[ex], np.minimum(weeks[ex], A - 1)), 1.0)
-        cnt_c = np.zeros((S * B, A))
-        np.add.at(cnt_c, (sb[~ex], np.minimum(weeks[~ex], A - 1)), 1.0)
-        ge_x = np.cumsum(cnt_x[:, ::-1], axis=1)[:, ::-1]
-        ge_c = np.cumsum(cnt_c[:, ::-1], axis=1)[:, ::-1]
+        np.add.at(E, (sb[exited], xb[exited], dest[exited]), 1.0)
+        # exposure (deal-weeks at risk) per age bucket, exits and censored spells alike
+        f = np.floor(x).astype(np.int64)
+        r = x - f
+        cnt = np.zeros((S * B, A))
+        np.add.at(cnt, (sb, np.minimum(f, A - 1)), 1.0)
+        ge = np.cumsum(cnt[:, ::-1], axis=1)[:, ::-1]
+        part = np.zeros((S * B, A))
+        inner = f <= A - 2
+        np.add.at(part, (sb[inner], f[inner]), r[inner])
         R = np.zeros((S * B, A))
-        R[:, : A - 1] = ge_x[:, : A - 1] + ge_c[:, 1:]
-        R[:, A - 1] = np.bincount(
-            sb[ex], weights=np.maximum(0, weeks[ex] - A + 2), minlength=S * B
-        ) + np.bincount(sb[~ex], weights=np.maximum(0, weeks[~ex] - A + 1), minlength=S * B)
+        R[:, : A - 1] = ge[:, 1:] + part[:, : A - 1]
+        R[:, A - 1] = np.bincount(sb, weights=np.maximum(0.0, x - (A - 1)), minlength=S * B)
         E = E.reshape(S, B, A, S + 2)
         R = R.reshape(S, B, A)
         e_s, r_s = E.sum(axis=(1, 2)), R.sum(axis=(1, 2))
@@ -191,65 +193,65 @@ class MarkovForecaster(Forecaster):
 
         return np.clip(at(hi) - at(lo), 0.0, 1.0)
 
-    def new_deal_model(self, period: Period) -> tuple[float, float, float, str]:
-        """(mean, sd, share of the period still to come, model) of created-and-won amounts."""
+    def _analogs(self, period: Period) -> list[tuple[Period, np.ndarray]]:
+        """Past complete periods and, for each, the mask of won deals that are its analog of
+        "created after ``as_of`` and won in the period" (same offset from the period start)."""
         view = self.history_
         h = view.full
-        opp, wday, amt = won_days(view)
+        opp, wday, _ = won_days(view)
         created = h.opp_created[opp]
         first = int(h.opp_created.min()) if len(h.opp_created) else day_number(view.as_of)
-        done = complete_periods(view, period, first)
-        vals, fracs, famts = [], [], []
-        for p in done:
+        c = day_number(view.as_of) - day_number(period.start)
+        out = []
+        for p in complete_periods(view, period, first):
             lo, hi = day_number(p.start), day_number(p.end)
-            m = (created >= lo) & (created <= hi) & (wday >= lo) & (wday <= hi)
-            vals.append(float(amt[m].sum()))
-            fracs.append((created[m] - lo) / p.days)
-            famts.append(amt[m])
-        steps = 1
-        q = done[-1] if done else period.shift(-1)
-        while q.shift(steps) != period and steps < 400:
-            steps += 1
-        fc = forecast_series(view, np.array(vals), steps, what="created-and-won amounts")
-        as_of = day_number(view.as_of)
-        p_lo, p_hi = day_number(period.start), day_number(period.end)
-        if as_of >= p_hi:
-            remaining = 0.0
-        elif as_of < p_lo:
-            remaining = 1.0
-        else:
-            r = (p_hi - as_of) / period.days
-            f = np.concatenate(fracs) if fracs else np.array([])
-            a = np.concatenate(famts) if famts else np.array([])
-            remaining = float(a[f >= 1 - r].sum() / a.sum()) if a.sum() > 0 else r * r
-        return fc.mean, fc.sd, remaining, fc.model
+            cut = lo + c
+            if cut < first:
+                continue
+            out.append((p, (created > cut) & (wday >= lo) & (wday <= hi)))
+        return out
+
+    def new_deal_model(self, period: Period) -> tuple[float, float, str]:
+        """(mean, sd, model) of the amount won in ``period`` by deals created after ``as_of``.
+
+        The series is, for each complete past period, the amount won in it by deals created
+        after the same offset from its start as ``as_of`` is from ``period``'s start — the
+        created-and-won amount when ``as_of`` is before the period, its remainder otherwise.
+        """
+        view = self.history_
+        if day_number(view.as_of) >= day_number(period.end):
+            return 0.0, 0.0, "none"
+        _, _, amt = won_days(view)
+        analogs = self._analogs(period)
+        vals = np.array([amt[m].sum() for _, m in analogs])
+        fc = forecast_series(view, vals, 1, what="created-and-won amounts")
+        # Spread: the larger of the series' own (ETS interval or sample sd) and the compound-
+        # Poisson spread of independent deals arriving at random (Var = E[Σ amount²]), which is
+        # stable when the series is short; inflated by √(1 + 1/n) for the estimated level.
+        n = max(len(vals), 1)
+        poisson = np.sqrt(np.mean([np.sum(amt[m] ** 2) for _, m in analogs])) if analogs else 0.0
+        sd = max(fc.sd, float(poisson)) * np.sqrt(1 + 1 / n)
+        return fc.mean, sd, fc.model
 
     def extra_totals(
         self, period: Period, groups: Groups, trials: int, rng: np.random.Generator
     ) -> np.ndarray | None:
         if not self.new_deals:
             return None
-        mean, sd, remaining, model = self.new_deal_model(period)
-        self.new_deals_ = {"mean": mean * remaining, "sd": sd * remaining, "model": model}
-        draws = lognormal_draws(mean, sd, trials, rng) * remaining
-        share = self._group_shares(period, groups)
-        return draws[:, None] * share[None, :]
+        mean, sd, model = self.new_deal_model(period)
+        self.new_deals_ = {"mean": mean, "sd": sd, "model": model}
+        draws = lognormal_draws(mean, sd, trials, rng)
+        return draws[:, None] * self._group_shares(period, groups)[None, :]
 
     def _group_shares(self, period: Period, groups: Groups) -> np.ndarray:
-        """Each group's share of created-and-won amounts in the last four complete periods."""
-        view = self.history_
-        opp, wday, amt = won_days(view)
-        created = view.full.opp_created[opp]
-        lo = day_number(period.shift(-4).start)
-        m = (created >= lo) & (wday <= day_number(view.as_of)) & (created >= 0)
-        same = np.zeros(len(opp), dtype=bool)
-        for k in range(1, 5):
-            p = period.shift(-k)
-            a, b = day_number(p.start), day_number(p.end)
-            same |= (created >= a) & (created <= b) & (wday >= a) & (wday <= b)
-        m &= same
-        tot = np.asarray(groups.rows(opp[m]).T @ amt[m]).ravel()
+        """Each group's share of the analog amounts in the last four analog periods."""
+        opp, _, amt = won_days(self.history_)
+        m = np.zeros(len(opp), dtype=bool)
+        for _, mk in self._analogs(period)[-4:]:
+            m |= mk
         company = amt[m].sum()
+        if groups.by == "company":
+            return np.ones(1)
         if company <= 0:
-            return np.ones(len(groups.labels)) if groups.by == "company" else np.zeros(len(groups.labels))
-        return tot / company
+            return np.zeros(len(groups.labels))
+        return np.asarray(groups.rows(opp[m]).T @ amt[m]).ravel() / company
