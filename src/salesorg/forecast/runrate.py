@@ -68,6 +68,9 @@ class RunRateForecaster(Forecaster):
         d = period_deals(view, period)
         booked = _group_sum(groups, d["won"]["opp"], d["won"]["amount_rc"])
         pipe = _group_sum(groups, d["in_period"]["opp"], d["in_period"]["amount_rc"])
+        if day_number(view.as_of) >= day_number(period.end):  # over: what was booked
+            zero = np.zeros((0, len(booked)))
+            return summarise(groups, zero, booked, pipe, self.method, mean=np.zeros(len(booked)))
         done, vals = self.series(period)
         steps = 1
         last = done[-1] if done else period.shift(-1)
