@@ -93,7 +93,10 @@ def best_method(
     is writable. Falls back on ``markov`` when no quarter of that year has ended.
     """
     if store is not None:
-        cached = store.setting(SETTING)
+        # read through Ibis: Store.setting() leaves a DuckDB result open (fetchone)
+        t = store.table("settings")
+        found = t.filter(t.key == SETTING).to_pandas()
+        cached = found.value.iloc[0] if len(found) else None
         if cached:
             c = json.loads(cached)
             if c.get("as_of") == as_of.isoformat() and c.get("candidates") == list(candidates):
