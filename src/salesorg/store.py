@@ -84,6 +84,10 @@ class Store:
         :func:`default_db`. Other Ibis URLs are handled by :mod:`salesorg.backends`.
         """
         target = str(db) if db is not None else default_db()
+        from salesorg.backends import is_warehouse_url, open_warehouse
+
+        if is_warehouse_url(target):
+            return open_warehouse(target, read_only=read_only)  # type: ignore[no-any-return]
         if target.startswith("duckdb://"):
             target = target.removeprefix("duckdb://") or ":memory:"
         if target != ":memory:":
@@ -137,8 +141,9 @@ class Store:
 
     # ---------------------------------------------------------------- settings
     def setting(self, key: str, default: str | None = None) -> str | None:
-        row = self.con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-        return row[0] if row else default
+        # fetchall, not fetchone: DuckDB 2 keeps a half-read result open on the connection
+        rows = self.con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
+        return rows[0][0] if rows else default
 
     def set_setting(self, key: str, value: str) -> None:
         self._check_writable()
@@ -160,7 +165,7 @@ class Store:
         return self.ibis.table(name)
 
     def count(self, name: str) -> int:
-        return int(self.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
+        return int(self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
 
     def query(self, sql: str, params: list[Any] | None = None) -> Any:
         """Run a read-only SQL statement; refuses anything but SELECT-like statements.
