@@ -89,7 +89,15 @@ def generate(
             }
             for i, a in enumerate(AMS)
         ]
-        + [{"person_id": "M1", "unit_id": "C", "manager_id": None, "valid_from": dt.date(2000, 1, 1), "valid_to": None}]
+        + [
+            {
+                "person_id": "M1",
+                "unit_id": "C",
+                "manager_id": None,
+                "valid_from": dt.date(2000, 1, 1),
+                "valid_to": None,
+            }
+        ]
     )
     stages = pd.DataFrame(
         [
@@ -118,7 +126,15 @@ def generate(
     )
     history = pd.DataFrame(
         hist,
-        columns=["opportunity_id", "changed_at", "stage", "amount", "close_date", "forecast_category", "owner_id"],
+        columns=[
+            "opportunity_id",
+            "changed_at",
+            "stage",
+            "amount",
+            "close_date",
+            "forecast_category",
+            "owner_id",
+        ],
     )
     history["amount"] = history.amount.map(lambda x: Decimal(f"{x:.2f}"))
     return {
@@ -131,7 +147,9 @@ def generate(
     }
 
 
-def load(store: Store, tables: dict[str, pd.DataFrame], *, until: dt.datetime | None = None) -> Store:
+def load(
+    store: Store, tables: dict[str, pd.DataFrame], *, until: dt.datetime | None = None
+) -> Store:
     """Insert the tables; with ``until``, only history rows changed before it (and their deals)."""
     hist = tables["opportunity_history"]
     opps = tables["opportunities"]

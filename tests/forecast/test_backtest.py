@@ -19,7 +19,12 @@ def test_weekly_dates_step_seven_days_inclusive():
 
 def test_monthly_dates_keep_the_day_or_the_month_end():
     d = as_of_dates("2026-01-31", "2026-04-30", "month")
-    assert d == [dt.date(2026, 1, 31), dt.date(2026, 2, 28), dt.date(2026, 3, 31), dt.date(2026, 4, 30)]
+    assert d == [
+        dt.date(2026, 1, 31),
+        dt.date(2026, 2, 28),
+        dt.date(2026, 3, 31),
+        dt.date(2026, 4, 30),
+    ]
 
 
 def test_bad_ranges_and_steps_are_config_errors():
@@ -58,10 +63,16 @@ def test_scores_match_hand_computed_metrics():
 def test_backtest_runs_every_method_and_skips_quarters_not_yet_ended(synth_history):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        scores, pts = backtest(synth_history, start="2025-04-01", end="2025-06-30", every="month",
-                               trials=500)
-    assert [s["method"] for s in scores] == ["weighted", "weighted-learned", "markov", "run-rate",
-                                            "judgment"]
+        scores, pts = backtest(
+            synth_history, start="2025-04-01", end="2025-06-30", every="month", trials=500
+        )
+    assert [s["method"] for s in scores] == [
+        "weighted",
+        "weighted-learned",
+        "markov",
+        "run-rate",
+        "judgment",
+    ]
     assert set(pts.period) == {"2025Q2", "2025Q3"}
     assert (pts.actual > 0).all()
     assert wape_chart(scores).to_dict()["mark"]["type"] == "line"

@@ -13,8 +13,16 @@ from salesorg.cli import app, main
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "forecasting.md"
 FORECAST_KEYS = {"p10", "p50", "p90", "mean", "booked", "open_pipeline", "method"}
-BACKTEST_KEYS = {"method", "points", "forecasts", "wape", "bias", "coverage_p10_p90", "pinball",
-                 "by_week_of_quarter"}
+BACKTEST_KEYS = {
+    "method",
+    "points",
+    "forecasts",
+    "wape",
+    "bias",
+    "coverage_p10_p90",
+    "pinball",
+    "by_week_of_quarter",
+}
 
 
 def _run(args):
@@ -23,20 +31,56 @@ def _run(args):
     return r
 
 
-@pytest.mark.parametrize(("by", "key"), [("company", "company"), ("unit", "unit_id"),
-                                         ("owner", "owner_id")])
+@pytest.mark.parametrize(
+    ("by", "key"), [("company", "company"), ("unit", "unit_id"), ("owner", "owner_id")]
+)
 def test_forecast_json_has_the_group_key_and_the_documented_fields(synth_path, by, key):
-    r = _run(["forecast", "--period", "2025Q2", "--as-of", "2025-05-14", "--by", by,
-              "--method", "weighted", "--format", "json", "--db", str(synth_path)])
+    r = _run(
+        [
+            "forecast",
+            "--period",
+            "2025Q2",
+            "--as-of",
+            "2025-05-14",
+            "--by",
+            by,
+            "--method",
+            "weighted",
+            "--format",
+            "json",
+            "--db",
+            str(synth_path),
+        ]
+    )
     rows = json.loads(r.stdout)
     assert rows and all(set(row) == FORECAST_KEYS | {key} for row in rows)
 
 
 def test_backtest_json_has_one_object_per_method(synth_path, tmp_path):
     out = tmp_path / "bt.html"
-    r = _run(["backtest", "--method", "markov", "--method", "weighted", "--from", "2025-04-01",
-              "--to", "2025-05-31", "--every", "month", "--trials", "300", "--format", "json",
-              "--db", str(synth_path), "--out", str(out)])
+    r = _run(
+        [
+            "backtest",
+            "--method",
+            "markov",
+            "--method",
+            "weighted",
+            "--from",
+            "2025-04-01",
+            "--to",
+            "2025-05-31",
+            "--every",
+            "month",
+            "--trials",
+            "300",
+            "--format",
+            "json",
+            "--db",
+            str(synth_path),
+            "--out",
+            str(out),
+        ]
+    )
     rows = json.loads(r.stdout)
     assert [x["method"] for x in rows] == ["markov", "weighted"]
     assert all(set(x) == BACKTEST_KEYS for x in rows)
@@ -47,8 +91,24 @@ def test_backtest_json_has_one_object_per_method(synth_path, tmp_path):
 def test_override_then_list_shows_the_call(synth, tmp_path):
     db = synth.path
     synth.close()
-    _run(["forecast", "override", "--unit", "T2", "--period", "2026Q1", "--amount", "123",
-          "--comment", "hunch", "--author", "m@x", "--db", db])
+    _run(
+        [
+            "forecast",
+            "override",
+            "--unit",
+            "T2",
+            "--period",
+            "2026Q1",
+            "--amount",
+            "123",
+            "--comment",
+            "hunch",
+            "--author",
+            "m@x",
+            "--db",
+            db,
+        ]
+    )
     r = _run(["forecast", "overrides", "--format", "json", "--db", db])
     (row,) = json.loads(r.stdout)
     assert (row["holder_id"], row["amount"], row["author"]) == ("T2", 123.0, "m@x")
@@ -61,8 +121,18 @@ def test_override_then_list_shows_the_call(synth, tmp_path):
         ["forecast", "--period", "2025Q9"],
         ["forecast", "--period", "2025Q2", "--method", "crystal-ball"],
         ["forecast", "--period", "2025Q2", "--by", "planet"],
-        ["forecast", "override", "--unit", "NOPE", "--period", "2025Q2", "--amount", "1",
-         "--comment", "x"],
+        [
+            "forecast",
+            "override",
+            "--unit",
+            "NOPE",
+            "--period",
+            "2025Q2",
+            "--amount",
+            "1",
+            "--comment",
+            "x",
+        ],
     ],
 )
 def test_user_errors_exit_1_with_a_message(synth, args, capsys):
@@ -75,8 +145,22 @@ def test_user_errors_exit_1_with_a_message(synth, args, capsys):
 def test_thin_data_warnings_are_named_on_stderr(tiny, capsys):
     db = tiny.path
     tiny.close()
-    assert main(["forecast", "--period", "2026Q2", "--as-of", "2026-03-31", "--method",
-                 "weighted-learned", "--db", db]) == 0
+    assert (
+        main(
+            [
+                "forecast",
+                "--period",
+                "2026Q2",
+                "--as-of",
+                "2026-03-31",
+                "--method",
+                "weighted-learned",
+                "--db",
+                db,
+            ]
+        )
+        == 0
+    )
     assert "warning: ThinHistoryWarning" in capsys.readouterr().err
 
 
@@ -84,6 +168,10 @@ def test_every_json_key_and_command_is_documented():
     text = DOC.read_text()
     for key in FORECAST_KEYS | BACKTEST_KEYS | {"company", "unit_id", "owner_id", "week"}:
         assert re.search(rf"`{key}`", text), key
-    for cmd in ("salesorg forecast", "salesorg backtest", "salesorg forecast override",
-                "salesorg forecast overrides"):
+    for cmd in (
+        "salesorg forecast",
+        "salesorg backtest",
+        "salesorg forecast override",
+        "salesorg forecast overrides",
+    ):
         assert cmd in text

@@ -24,9 +24,7 @@ def test_state_from_arrays_equals_opportunity_state(tiny, as_of):
         for o, s, a, w in zip(st["opp"], st["stage"], st["amount_rc"], st["owner"], strict=True)
     }
     ref = opportunity_state(tiny, as_of).execute()
-    theirs = {
-        r.opportunity_id: (r.stage, float(r.amount_rc), r.owner_id) for r in ref.itertuples()
-    }
+    theirs = {r.opportunity_id: (r.stage, float(r.amount_rc), r.owner_id) for r in ref.itertuples()}
     assert ours == theirs
 
 

@@ -68,7 +68,7 @@ def test_markov_is_calibrated_and_beats_crm_default_weighting_on_the_known_proce
     """Recovery test: P10–P90 covers 70–90 % of backtest points; WAPE beats `weighted`."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        scores, points = backtest(
+        scores, _points = backtest(
             long_history,
             start="2025-01-01",
             end="2029-06-30",

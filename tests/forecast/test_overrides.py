@@ -76,8 +76,14 @@ def test_calls_roll_up_the_unit_tree():
         {"unit_id": ["C", "R", "T1", "T2", "T3"], "p50": [100.0, 70.0, 40.0, 25.0, 30.0]}
     )
     calls = pd.DataFrame(
-        {"holder_id": ["T1"], "opportunity_id": [None], "amount": [55.0],
-         "override_id": ["o1"], "author": ["a"], "comment": ["x"]}
+        {
+            "holder_id": ["T1"],
+            "opportunity_id": [None],
+            "amount": [55.0],
+            "override_id": ["o1"],
+            "author": ["a"],
+            "comment": ["x"],
+        }
     )
     r = rollup_with_overrides(computed, calls, units).set_index("unit_id")
     # R = 70 − 40 − 25 + 55 + 25 = 85 (5 of R's own); C = 100 − 70 − 30 + 85 + 30 = 115
@@ -85,7 +91,9 @@ def test_calls_roll_up_the_unit_tree():
     assert r.loc["R", "call"] == 85 and r.loc["R", "source"] == "rollup"
     assert r.loc["C", "call"] == 115 and r.loc["T3", "source"] == "computed"
     calls2 = pd.concat([calls, calls.assign(holder_id="C", amount=90.0, override_id="o2")])
-    assert rollup_with_overrides(computed, calls2, units).set_index("unit_id").loc["C", "call"] == 90
+    assert (
+        rollup_with_overrides(computed, calls2, units).set_index("unit_id").loc["C", "call"] == 90
+    )
 
 
 def test_judgment_uses_deal_category_calls_made_by_then(tiny):
@@ -104,8 +112,15 @@ def test_judgment_uses_deal_category_calls_made_by_then(tiny):
 
 
 def test_calls_are_measured_against_the_outcome_and_the_computed_forecast(synth):
-    add_override(synth, unit_id="T1", period="2025Q2", amount=1_000_000, comment="cautious",
-                 author="m@x", created_at=dt.datetime(2025, 4, 15, 9))
+    add_override(
+        synth,
+        unit_id="T1",
+        period="2025Q2",
+        amount=1_000_000,
+        comment="cautious",
+        author="m@x",
+        created_at=dt.datetime(2025, 4, 15, 9),
+    )
     import warnings
 
     with warnings.catch_warnings():

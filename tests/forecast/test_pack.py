@@ -14,9 +14,18 @@ from salesorg.forecast.pack import CANDIDATES, forecast_rollup_for_pack
 def test_pack_rollup_picks_a_backtested_method_and_explains_the_risk(synth):
     synth.insert_frame(
         "quotas",
-        pd.DataFrame([{"holder_id": "T1", "period_start": dt.date(2025, 4, 1),
-                       "period_end": dt.date(2025, 6, 30), "amount": Decimal("1500000"),
-                       "currency": "EUR", "kind": "team"}]),
+        pd.DataFrame(
+            [
+                {
+                    "holder_id": "T1",
+                    "period_start": dt.date(2025, 4, 1),
+                    "period_end": dt.date(2025, 6, 30),
+                    "amount": Decimal("1500000"),
+                    "currency": "EUR",
+                    "kind": "team",
+                }
+            ]
+        ),
     )
     r = forecast_rollup_for_pack(synth, as_of="2025-05-14", unit_id="T1", trials=2000)
     assert r.method in CANDIDATES and {s["method"] for s in r.method_scores} == set(CANDIDATES)
@@ -35,7 +44,14 @@ def test_pack_rollup_picks_a_backtested_method_and_explains_the_risk(synth):
 def test_pack_rollup_shows_the_managers_call(synth):
     from salesorg.forecast.overrides import add_override
 
-    add_override(synth, unit_id="T2", period="2025Q2", amount=900_000, comment="x", author="m",
-                 created_at=dt.datetime(2025, 5, 1))
+    add_override(
+        synth,
+        unit_id="T2",
+        period="2025Q2",
+        amount=900_000,
+        comment="x",
+        author="m",
+        created_at=dt.datetime(2025, 5, 1),
+    )
     r = forecast_rollup_for_pack(synth, as_of="2025-05-14", method="weighted", trials=500)
     assert r.unit_id == "C" and r.call_source == "rollup" and r.call is not None

@@ -43,8 +43,8 @@ def test_weighted_quantiles_match_the_exact_distribution_of_three_bernoullis(tin
     deals = [(50, 0.1), (200, 0.1), (80, 0.5)]
     dist: dict[float, float] = {}
     for wins in itertools.product([0, 1], repeat=3):
-        amt = sum(a for (a, _), w in zip(deals, wins) if w)
-        pr = np.prod([p if w else 1 - p for (_, p), w in zip(deals, wins)])
+        amt = sum(a for (a, _), w in zip(deals, wins, strict=False) if w)
+        pr = np.prod([p if w else 1 - p for (_, p), w in zip(deals, wins, strict=False)])
         dist[amt] = dist.get(amt, 0) + pr
     cdf = np.cumsum([dist[k] for k in sorted(dist)])
     keys = sorted(dist)
@@ -81,14 +81,32 @@ def test_a_stage_missing_from_the_stage_list_warns_and_counts_zero(tiny):
 
     tiny.insert_frame(
         "opportunities",
-        pd.DataFrame([{"opportunity_id": "O6", "owner_id": "A2", "created_on": dt.date(2026, 2, 1),
-                       "currency": "EUR", "pipeline": "default"}]),
+        pd.DataFrame(
+            [
+                {
+                    "opportunity_id": "O6",
+                    "owner_id": "A2",
+                    "created_on": dt.date(2026, 2, 1),
+                    "currency": "EUR",
+                    "pipeline": "default",
+                }
+            ]
+        ),
     )
     tiny.insert_frame(
         "opportunity_history",
-        pd.DataFrame([{"opportunity_id": "O6", "changed_at": dt.datetime(2026, 2, 1, 9),
-                       "stage": "Discovery", "amount": Decimal("70"),
-                       "close_date": dt.date(2026, 3, 15), "owner_id": "A2"}]),
+        pd.DataFrame(
+            [
+                {
+                    "opportunity_id": "O6",
+                    "changed_at": dt.datetime(2026, 2, 1, 9),
+                    "stage": "Discovery",
+                    "amount": Decimal("70"),
+                    "close_date": dt.date(2026, 3, 15),
+                    "owner_id": "A2",
+                }
+            ]
+        ),
     )
     view = load_history(tiny).known_at("2026-02-20")
     with pytest.warns(MissingStageProbabilityWarning, match="Discovery"):

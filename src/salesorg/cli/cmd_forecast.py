@@ -26,8 +26,13 @@ def _show_warnings() -> Iterator[None]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ForecastWarning)
         yield
-    for msg in sorted({f"warning: {w.category.__name__}: {w.message}" for w in caught
-                       if issubclass(w.category, ForecastWarning)}):
+    for msg in sorted(
+        {
+            f"warning: {w.category.__name__}: {w.message}"
+            for w in caught
+            if issubclass(w.category, ForecastWarning)
+        }
+    ):
         typer.echo(msg, err=True)
 
 
@@ -61,8 +66,9 @@ def register(app: typer.Typer) -> None:
         from salesorg.forecast.api import forecast as run
 
         with Store.open(db, read_only=True) as store, _show_warnings():
-            df = run(store, period=period, as_of=as_of, by=by, method=method, trials=trials,
-                     seed=seed)
+            df = run(
+                store, period=period, as_of=as_of, by=by, method=method, trials=trials, seed=seed
+            )
         emit(df, fmt, title=f"Forecast {period} ({method})")
 
     @group.command("override")
@@ -71,7 +77,9 @@ def register(app: typer.Typer) -> None:
         period: str = typer.Option(..., "--period", help="quarter 2026Q4 or month 2026-11"),
         amount: float = typer.Option(None, "--amount", help="the unit's number for the period"),
         opportunity: str = typer.Option(None, "--opportunity", help="deal ID (with --category)"),
-        category: str = typer.Option(None, "--category", help="commit | best_case | pipeline | omitted"),
+        category: str = typer.Option(
+            None, "--category", help="commit | best_case | pipeline | omitted"
+        ),
         comment: str = typer.Option(..., "--comment", help="why (shown next to the call)"),
         author: str = typer.Option(None, "--author", help="email (default $SALESORG_USER)"),
         db: str = DbOption,
@@ -86,8 +94,15 @@ def register(app: typer.Typer) -> None:
         who = author or os.environ.get("SALESORG_USER") or "cli"
         with Store.open(db) as store:
             row = add_override(
-                store, unit_id=unit, period=period, amount=amount, opportunity_id=opportunity,
-                category=category, comment=comment, author=who, created_at=dt.datetime.now(),
+                store,
+                unit_id=unit,
+                period=period,
+                amount=amount,
+                opportunity_id=opportunity,
+                category=category,
+                comment=comment,
+                author=who,
+                created_at=dt.datetime.now(),
             )
         emit(row, fmt)
 
@@ -106,8 +121,11 @@ def register(app: typer.Typer) -> None:
         from salesorg.forecast.overrides import backtest_overrides, list_overrides
 
         with Store.open(db, read_only=True) as store, _show_warnings():
-            df = backtest_overrides(store) if accuracy else list_overrides(
-                store, period=period, unit_id=unit)
+            df = (
+                backtest_overrides(store)
+                if accuracy
+                else list_overrides(store, period=period, unit_id=unit)
+            )
         emit(df, fmt, title="Forecast calls")
 
     app.add_typer(group, name="forecast")
@@ -132,8 +150,15 @@ def register(app: typer.Typer) -> None:
         from salesorg.forecast.backtest import wape_chart
 
         with Store.open(db, read_only=True) as store, _show_warnings():
-            scores, _ = run(store, start=start, end=end, methods=method or None, every=every,
-                            trials=trials, seed=seed)
+            scores, _ = run(
+                store,
+                start=start,
+                end=end,
+                methods=method or None,
+                every=every,
+                trials=trials,
+                seed=seed,
+            )
         if out is not None:
             if out.suffix.lower() != ".html":
                 raise ConfigError(f"--out {out}: only .html is supported for the backtest chart")
@@ -141,5 +166,8 @@ def register(app: typer.Typer) -> None:
         if fmt is Format.json:
             emit(scores, fmt)
         else:
-            emit([{k: v for k, v in s.items() if k != "by_week_of_quarter"} for s in scores],
-                 fmt, title="Backtest")
+            emit(
+                [{k: v for k, v in s.items() if k != "by_week_of_quarter"} for s in scores],
+                fmt,
+                title="Backtest",
+            )

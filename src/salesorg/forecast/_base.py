@@ -26,7 +26,7 @@ from salesorg.errors import ConfigError
 from salesorg.forecast._period import Period, parse_period
 from salesorg.forecast.history import NODATE, HistoryView, day_number
 
-__all__ = ["BY", "Forecaster", "Groups", "build_groups", "bernoulli_totals", "summarise"]
+__all__ = ["BY", "Forecaster", "Groups", "bernoulli_totals", "build_groups", "summarise"]
 
 BY = ("company", "unit", "owner")
 KEY = {"company": "company", "unit": "unit_id", "owner": "owner_id"}

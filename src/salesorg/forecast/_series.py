@@ -62,9 +62,7 @@ def won_days(view: HistoryView) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return st["opp"][won], day, st["amount_rc"][won]
 
 
-def forecast_series(
-    view: HistoryView, values: np.ndarray, h: int, *, what: str
-) -> SeriesForecast:
+def forecast_series(view: HistoryView, values: np.ndarray, h: int, *, what: str) -> SeriesForecast:
     """Forecast ``h`` steps ahead of ``values`` (AutoETS, or the mean when too short)."""
     values = np.asarray(values, dtype=float)
     key = ("series", tuple(np.round(values, 2)), h)

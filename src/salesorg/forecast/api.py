@@ -21,7 +21,9 @@ __all__ = ["METHODS", "forecast", "make_forecaster"]
 METHODS = ("weighted", "weighted-learned", "markov", "run-rate", "judgment")
 
 
-def make_forecaster(method: str, *, trials: int = 10_000, seed: int | None = 0, **kw: Any) -> Forecaster:
+def make_forecaster(
+    method: str, *, trials: int = 10_000, seed: int | None = 0, **kw: Any
+) -> Forecaster:
     """A fresh, unfitted forecaster for ``method`` (one of :data:`METHODS`)."""
     if method == "weighted":
         return WeightedForecaster(trials=trials, seed=seed, **kw)

@@ -73,7 +73,7 @@ def actual_bookings(final: HistoryView, view: HistoryView, period: Period) -> fl
     h, st = final.full, final.state
     won = h.is_won[st["stage"]]
     close = st["close"]
-    day = np.where(close < -10**9, st["stage_since"] // 86400, close)
+    day = np.where(close < -(10**9), st["stage_since"] // 86400, close)
     m = won & (day >= day_number(period.start)) & (day <= day_number(period.end))
     return float(view.rc(h.amount[st["row"][m]], st["opp"][m]).sum())
 

@@ -229,7 +229,12 @@ def load_history(store: Any) -> History:
     )
     hist = store.table("opportunity_history")
     hist = hist.select(
-        "opportunity_id", "changed_at", "stage", "amount", "close_date", "forecast_category",
+        "opportunity_id",
+        "changed_at",
+        "stage",
+        "amount",
+        "close_date",
+        "forecast_category",
         "owner_id",
     ).to_pandas()
     stages = store.table("stages").to_pandas()
@@ -251,7 +256,9 @@ def load_history(store: Any) -> History:
         until[:-1] = np.where(same, at[1:], INF)
 
     pipelines = opps.pipeline.fillna("default").to_numpy()[opp_code] if len(hist) else []
-    stage_keys = [f"{p}\x1f{s}" for p, s in zip(stages.pipeline.fillna("default"), stages.stage, strict=True)]
+    stage_keys = [
+        f"{p}\x1f{s}" for p, s in zip(stages.pipeline.fillna("default"), stages.stage, strict=True)
+    ]
     row_keys = pd.Series(pipelines, dtype=object) + "\x1f" + hist.stage.astype(str)
     extra = sorted(set(row_keys) - set(stage_keys))
     keys = stage_keys + extra

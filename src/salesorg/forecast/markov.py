@@ -95,7 +95,9 @@ class MarkovForecaster(Forecaster):
         exited = end != INF
         x = (np.where(exited, end, t) - sp["start"][keep]) / WEEK  # weeks in the stage
         dest = np.where(
-            sidx[np.maximum(nxt, 0)] >= 0, sidx[np.maximum(nxt, 0)], np.where(h.is_won[nxt], S, S + 1)
+            sidx[np.maximum(nxt, 0)] >= 0,
+            sidx[np.maximum(nxt, 0)],
+            np.where(h.is_won[nxt], S, S + 1),
         )
         if len(keep) and keep.sum() < self.min_spells:
             warnings.warn(

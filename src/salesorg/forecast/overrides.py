@@ -43,8 +43,16 @@ __all__ = [
 ]
 
 COLUMNS = [
-    "override_id", "holder_id", "period", "opportunity_id", "amount", "category", "comment",
-    "author", "created_at", "supersedes",
+    "override_id",
+    "holder_id",
+    "period",
+    "opportunity_id",
+    "amount",
+    "category",
+    "comment",
+    "author",
+    "created_at",
+    "supersedes",
 ]
 
 
@@ -135,9 +143,11 @@ def current_overrides(overrides: pd.DataFrame, as_of: dt.date | str) -> pd.DataF
         return overrides
     o = overrides[pd.to_datetime(overrides.created_at) < pd.Timestamp(as_of_instant(as_of))]
     o = o.assign(_deal=o.opportunity_id.fillna(""))
-    o = o.sort_values(["created_at", "override_id"]).groupby(
-        ["holder_id", "period", "_deal"], as_index=False
-    ).tail(1)
+    o = (
+        o.sort_values(["created_at", "override_id"])
+        .groupby(["holder_id", "period", "_deal"], as_index=False)
+        .tail(1)
+    )
     return o.drop(columns="_deal").reset_index(drop=True)
 
 
@@ -203,11 +213,22 @@ def backtest_overrides(
     (absolute). WAPE of calls vs computed is ``Σ|error| / Σ actual`` over the rows.
     """
     history = source if isinstance(source, History) else load_history(source)
-    store_o = source.table("forecast_overrides").to_pandas() if not isinstance(source, History) else None
+    store_o = (
+        source.table("forecast_overrides").to_pandas() if not isinstance(source, History) else None
+    )
     if store_o is None or store_o.empty:
         return pd.DataFrame(
-            columns=["override_id", "unit_id", "period", "as_of", "call", "computed_p50",
-                     "actual", "call_error", "computed_error"]
+            columns=[
+                "override_id",
+                "unit_id",
+                "period",
+                "as_of",
+                "call",
+                "computed_p50",
+                "actual",
+                "call_error",
+                "computed_error",
+            ]
         )
     last = history.last_day
     final = history.known_at(last)
@@ -227,7 +248,7 @@ def backtest_overrides(
         st = final.state
         won = history.is_won[st["stage"]]
         close = st["close"]
-        wday = np.where(close < -10**9, st["stage_since"] // 86400, close)
+        wday = np.where(close < -(10**9), st["stage_since"] // 86400, close)
         m = won & (wday >= day_number(p.start)) & (wday <= day_number(p.end))
         amt = view.rc(history.amount[st["row"][m]], st["opp"][m])
         col = groups.labels.index(r.holder_id) if r.holder_id in groups.labels else None

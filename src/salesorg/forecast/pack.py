@@ -61,25 +61,42 @@ class ForecastRollup:
         from salesorg.report.document import Kpi, KpiBlock, Note, Paragraph, TableBlock
 
         kpis = [
-            Kpi("Forecast P50", round(self.p50, 2), note=f"P10 {self.p10:,.0f} – P90 {self.p90:,.0f}"),
+            Kpi(
+                "Forecast P50",
+                round(self.p50, 2),
+                note=f"P10 {self.p10:,.0f} – P90 {self.p90:,.0f}",
+            ),
             Kpi("Booked", round(self.booked, 2)),
             Kpi("Open pipeline in period", round(self.open_pipeline, 2)),
         ]
         if self.quota is not None:
-            kpis.append(Kpi("Gap to quota (P50)", round(self.gap_to_quota or 0.0, 2),
-                            note=f"quota {self.quota:,.0f}"))
+            kpis.append(
+                Kpi(
+                    "Gap to quota (P50)",
+                    round(self.gap_to_quota or 0.0, 2),
+                    note=f"quota {self.quota:,.0f}",
+                )
+            )
         if self.call is not None:
             kpis.append(Kpi("Managers' call", round(self.call, 2), note=self.call_source))
         best = next((s for s in self.method_scores if s["method"] == self.method), None)
         text = f"{self.period} as of {self.as_of}, method {self.method}"
         if best:
-            text += (f" (backtest: WAPE {best['wape']:.0%}, P10–P90 coverage "
-                     f"{best['coverage_p10_p90']:.0%} over {best['points']} as-of dates)")
+            text += (
+                f" (backtest: WAPE {best['wape']:.0%}, P10–P90 coverage "
+                f"{best['coverage_p10_p90']:.0%} over {best['points']} as-of dates)"
+            )
         blocks: list[Any] = [Paragraph(text), KpiBlock(tuple(kpis))]
         if len(self.risky_deals):
-            blocks.append(TableBlock("Forecast risk", self.risky_deals,
-                                     title="Deals carrying most of the uncertainty",
-                                     money=("amount",), percent=("p_win", "variance_share")))
+            blocks.append(
+                TableBlock(
+                    "Forecast risk",
+                    self.risky_deals,
+                    title="Deals carrying most of the uncertainty",
+                    money=("amount",),
+                    percent=("p_win", "variance_share"),
+                )
+            )
         blocks += [Note(w) for w in self.warnings]
         return blocks
 
@@ -104,21 +121,31 @@ def best_method(
     dates = [as_of - dt.timedelta(days=30 * k) for k in range(12, 0, -1)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ForecastWarning)
-        pts = backtest_points(history, methods=candidates, dates=dates, trials=1000,
-                              final_day=as_of)
+        pts = backtest_points(
+            history, methods=candidates, dates=dates, trials=1000, final_day=as_of
+        )
     if pts.empty:
         return "markov", []
     scores = score(pts)
     method = min(scores, key=lambda s: s["pinball"])["method"]
     if store is not None and not getattr(store, "read_only", True):
-        store.set_setting(SETTING, json.dumps(
-            {"as_of": as_of.isoformat(), "candidates": list(candidates), "method": method,
-             "scores": scores}))
+        store.set_setting(
+            SETTING,
+            json.dumps(
+                {
+                    "as_of": as_of.isoformat(),
+                    "candidates": list(candidates),
+                    "method": method,
+                    "scores": scores,
+                }
+            ),
+        )
     return method, scores
 
 
-def _quota(store: Any, history: History, unit_id: str, period: Period, as_of: dt.date,
-           members: list[str]) -> float | None:
+def _quota(
+    store: Any, history: History, unit_id: str, period: Period, as_of: dt.date, members: list[str]
+) -> float | None:
     q = store.table("quotas").to_pandas()
     if q.empty:
         return None
@@ -130,8 +157,11 @@ def _quota(store: Any, history: History, unit_id: str, period: Period, as_of: dt
     def rc(rows: pd.DataFrame) -> float:
         tot = 0.0
         for amt, cur in zip(rows.amount, rows.currency, strict=True):
-            r = rates[history.currencies.index(cur)] if cur in history.currencies else (
-                1.0 if cur == history.reporting_currency else np.nan)
+            r = (
+                rates[history.currencies.index(cur)]
+                if cur in history.currencies
+                else (1.0 if cur == history.reporting_currency else np.nan)
+            )
             tot += float(amt) * r
         return tot
 
@@ -163,7 +193,11 @@ def forecast_rollup_for_pack(
         warnings.simplefilter("always", ForecastWarning)
         model = make_forecaster(method, trials=trials, seed=seed).fit(view)
         f = model.predict(period, by="unit")
-        risk_model = model if hasattr(model, "last_p_") else make_forecaster("markov", trials=trials, seed=seed).fit(view)
+        risk_model = (
+            model
+            if hasattr(model, "last_p_")
+            else make_forecaster("markov", trials=trials, seed=seed).fit(view)
+        )
         if risk_model is not model:
             risk_model.predict(period, by="unit")
     groups = build_groups(view, "unit")
@@ -192,19 +226,30 @@ def forecast_rollup_for_pack(
             "variance_share": (var[order] / total_var).round(3) if total_var > 0 else 0.0,
         }
     )
-    members = [pid for pid, u in view.unit_of_people().items() if u in _subtree(history.units, unit_id)]
+    members = [
+        pid for pid, u in view.unit_of_people().items() if u in _subtree(history.units, unit_id)
+    ]
     quota = _quota(store, history, unit_id, period, as_of, members)
     calls = rollup_with_overrides(
         f, current_overrides(list_overrides(store, period=period.label), as_of), history.units
     ).set_index("unit_id")
     c = calls.loc[unit_id]
     return ForecastRollup(
-        unit_id=unit_id, period=period, as_of=as_of, method=method, method_scores=scores,
-        p10=float(row.p10), p50=float(row.p50), p90=float(row.p90), booked=float(row.booked),
-        open_pipeline=float(row.open_pipeline), quota=quota,
+        unit_id=unit_id,
+        period=period,
+        as_of=as_of,
+        method=method,
+        method_scores=scores,
+        p10=float(row.p10),
+        p50=float(row.p50),
+        p90=float(row.p90),
+        booked=float(row.booked),
+        open_pipeline=float(row.open_pipeline),
+        quota=quota,
         gap_to_quota=None if quota is None else round(quota - float(row.p50), 2),
         call=float(c["call"]) if c["source"] != "computed" else None,
-        call_source=str(c["source"]), risky_deals=risky,
+        call_source=str(c["source"]),
+        risky_deals=risky,
         warnings=sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
     )
 
@@ -221,4 +266,3 @@ def _subtree(units: pd.DataFrame, root: str) -> set[str]:
             out.add(u)
             todo += kids.get(u, [])
     return out
-

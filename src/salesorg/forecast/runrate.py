@@ -46,10 +46,7 @@ class RunRateForecaster(Forecaster):
         first = int(h.opp_created.min()) if len(h.opp_created) else day_number(view.as_of)
         done = complete_periods(view, period, first)
         vals = np.array(
-            [
-                amt[(wday >= day_number(p.start)) & (wday <= day_number(p.end))].sum()
-                for p in done
-            ]
+            [amt[(wday >= day_number(p.start)) & (wday <= day_number(p.end))].sum() for p in done]
         )
         return done, vals
 
@@ -88,7 +85,13 @@ class RunRateForecaster(Forecaster):
         if groups.by == "company":
             share = np.ones(1)
         qs = np.maximum(share[None, :] * q[:, None], booked[None, :])
-        df = summarise(groups, np.zeros((0, len(booked))), booked, pipe, self.method,
-                       mean=np.maximum(share * fc.mean, booked) - booked)
+        df = summarise(
+            groups,
+            np.zeros((0, len(booked))),
+            booked,
+            pipe,
+            self.method,
+            mean=np.maximum(share * fc.mean, booked) - booked,
+        )
         df["p10"], df["p50"], df["p90"] = qs[0].round(2), qs[1].round(2), qs[2].round(2)
         return df

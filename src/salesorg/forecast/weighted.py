@@ -88,9 +88,7 @@ class WeightedForecaster(Forecaster):
         h = history.full
         prior = h.default_prob.copy()
         if self.learned:
-            p, n = learned_stage_probabilities(
-                history, prior=prior, prior_weight=self.prior_weight
-            )
+            p, n = learned_stage_probabilities(history, prior=prior, prior_weight=self.prior_weight)
             self.closed_deals_ = n
             self.stage_probability_ = np.where(h.is_closed, h.is_won.astype(float), p)
         else:
