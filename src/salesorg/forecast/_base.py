@@ -110,18 +110,35 @@ def bernoulli_totals(
     *,
     trials: int,
     rng: np.random.Generator,
+    exact_deals: int = 2_000,
     chunk_cells: int = 20_000_000,
 ) -> np.ndarray:
     """Simulated totals ``trials × groups`` of ``Σ amount_i · Bernoulli(p_i)`` per group.
 
-    Deals with ``p = 0`` or ``amount = 0`` cannot contribute and are skipped (no draw); the
-    draws of the others come from ``rng`` in deal order, so a seed fixes the result.
+    The ``exact_deals`` deals with the largest variance ``amount² · p · (1 − p)`` are drawn one
+    by one; when there are more, the rest — each smaller than every exactly drawn deal — are
+    summed by the central limit theorem (Lyapunov): per group a normal with their exact mean
+    and variance, floored at 0. With thousands of small independent terms the normal is
+    accurate, and a forecast of 100,000 open deals costs the same as one of 2,000. Deals with
+    ``p = 0`` or ``amount = 0`` take no draw; a seed fixes the result.
+
+    References:
+        Billingsley (1995), *Probability and Measure*, 3rd ed., Thm 27.3 (Lyapunov CLT).
     """
     g = member.shape[1]
     out = np.zeros((trials, g))
     live = np.flatnonzero((p > 0) & (amount > 0))
     if not len(live):
         return out
+    if len(live) > exact_deals:
+        var = amount[live] ** 2 * p[live] * (1 - p[live])
+        order = np.argsort(-var, kind="stable")
+        rest = np.sort(live[order[exact_deals:]])
+        live = np.sort(live[order[:exact_deals]])
+        m_rest = member[rest]
+        mean = np.asarray(m_rest.T @ (amount[rest] * p[rest])).ravel()
+        sd = np.sqrt(np.asarray(m_rest.T @ (amount[rest] ** 2 * p[rest] * (1 - p[rest]))).ravel())
+        out += np.maximum(mean + sd * rng.standard_normal((trials, g)), 0.0)
     step = max(1, chunk_cells // max(trials, 1))
     for lo in range(0, len(live), step):
         idx = live[lo : lo + step]

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from salesorg.metrics.pit import as_of_instant, to_date
 
@@ -122,6 +124,13 @@ class History:
         }
 
     @cached_property
+    def spells_by_start(self) -> dict[str, np.ndarray]:
+        """:attr:`spells` ordered by start time, so "known at t" is a prefix (a view)."""
+        sp = self.spells
+        order = np.argsort(sp["start"], kind="stable")
+        return {k: v[order] for k, v in sp.items()}
+
+    @cached_property
     def first_at(self) -> np.ndarray:
         """Time of each opportunity's first history row (INF if none)."""
         out = np.full(len(self.opp_ids), INF, dtype=np.int64)
@@ -199,9 +208,9 @@ class HistoryView:
 
     def known_spells(self) -> dict[str, np.ndarray]:
         """Spells started before the instant; ``end``/``next_stage`` hidden if not yet known."""
-        sp = self.full.spells
-        keep = sp["start"] < self.t
-        out = {k: v[keep] for k, v in sp.items()}
+        sp = self.full.spells_by_start
+        k = int(np.searchsorted(sp["start"], self.t, side="left"))
+        out = {name: v[:k] for name, v in sp.items()}
         unknown = out["end"] >= self.t
         out["end"] = np.where(unknown, INF, out["end"])
         out["next_stage"] = np.where(unknown, -1, out["next_stage"])
@@ -218,49 +227,70 @@ class HistoryView:
         return dict(zip(live.person_id, live.unit_id, strict=True))
 
 
+def _index(values: pa.Array | pa.ChunkedArray, keys: list[str] | pa.Array) -> np.ndarray:
+    """Position of each value in ``keys`` (-1 if absent or null), hashed in Arrow's C++."""
+    idx = pc.index_in(values, value_set=pa.array(keys, type=pa.string()))
+    return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _seconds_arrow(col: pa.ChunkedArray) -> np.ndarray:
+    return pc.cast(pc.cast(col, pa.timestamp("s")), pa.int64()).to_numpy(zero_copy_only=False)
+
+
+def _days_arrow(col: pa.ChunkedArray) -> np.ndarray:
+    d = pc.cast(pc.cast(col, pa.date32()), pa.int32())
+    return pc.fill_null(pc.cast(d, pa.int64()), NODATE).to_numpy(zero_copy_only=False)
+
+
 def load_history(store: Any) -> History:
-    """Pull the columns the forecasters need from ``store`` (any Ibis backend), once."""
-    opps = (
-        store.table("opportunities")
-        .select("opportunity_id", "owner_id", "created_on", "currency", "pipeline")
-        .to_pandas()
-        .sort_values("opportunity_id", kind="stable")
-        .reset_index(drop=True)
+    """Pull the columns the forecasters need from ``store`` (any Ibis backend), once.
+
+    Only the needed columns travel (amounts as float64); IDs are encoded to integer codes with
+    Arrow's hash kernels, so ten million history rows load in seconds.
+    """
+    o = store.table("opportunities")
+    opps = o.select(
+        "opportunity_id", "owner_id", "created_on", "currency", pipeline=o.pipeline.fill_null("default")
+    ).to_pyarrow()
+    opps = opps.take(pc.sort_indices(opps, [("opportunity_id", "ascending")]))
+    t = store.table("opportunity_history")
+    hist = (
+        t.select(
+            "opportunity_id",
+            "changed_at",
+            "stage",
+            "close_date",
+            "forecast_category",
+            "owner_id",
+            amount=t.amount.cast("float64"),
+        )
+        .to_pyarrow()
     )
-    hist = store.table("opportunity_history")
-    hist = hist.select(
-        "opportunity_id",
-        "changed_at",
-        "stage",
-        "amount",
-        "close_date",
-        "forecast_category",
-        "owner_id",
-    ).to_pandas()
     stages = store.table("stages").to_pandas()
     fx = store.table("fx_rates").to_pandas()
-    people_ids = sorted(
-        set(store.table("people").select("person_id").to_pandas().person_id)
-        | set(opps.owner_id.dropna())
-        | set(hist.owner_id.dropna())
-    )
-    opp_ids = opps.opportunity_id.to_numpy().astype(object)
-    opp_code = _codes(hist.opportunity_id, list(opp_ids))
-    order = np.lexsort((_seconds(hist.changed_at), opp_code))
-    hist = hist.iloc[order].reset_index(drop=True)
-    opp_code = opp_code[order]
-    at = _seconds(hist.changed_at)
+    opp_ids = np.asarray(opps.column("opportunity_id").to_pylist(), dtype=object)
+    opp_code = _index(hist.column("opportunity_id"), opps.column("opportunity_id").combine_chunks())
+    at = _seconds_arrow(hist.column("changed_at"))
+    order = np.lexsort((at, opp_code))  # rows are permuted as numpy arrays below
+    opp_code, at = opp_code[order], at[order]
     until = np.full(len(at), INF, dtype=np.int64)
     if len(at) > 1:
         same = opp_code[1:] == opp_code[:-1]
         until[:-1] = np.where(same, at[1:], INF)
 
-    pipelines = opps.pipeline.fillna("default").to_numpy()[opp_code] if len(hist) else []
+    opp_unsorted = np.empty_like(opp_code)
+    opp_unsorted[order] = opp_code
+    pipe_row = pc.take(opps.column("pipeline"), pa.array(opp_unsorted))
+    row_keys = pc.binary_join_element_wise(pipe_row, hist.column("stage"), "\x1f")
     stage_keys = [
         f"{p}\x1f{s}" for p, s in zip(stages.pipeline.fillna("default"), stages.stage, strict=True)
     ]
-    row_keys = pd.Series(pipelines, dtype=object) + "\x1f" + hist.stage.astype(str)
-    extra = sorted(set(row_keys) - set(stage_keys))
+    code = _index(row_keys, stage_keys)
+    extra: list[str] = []
+    if (code < 0).any():
+        unknown = pc.unique(pc.filter(row_keys, pa.array(code < 0))).to_pylist()
+        extra = sorted(unknown)
+        code[code < 0] = len(stage_keys) + _index(pc.filter(row_keys, pa.array(code < 0)), extra)
     keys = stage_keys + extra
     n_known = len(stage_keys)
     is_closed = np.zeros(len(keys), dtype=bool)
@@ -270,8 +300,16 @@ def load_history(store: Any) -> History:
     is_won[:n_known] = stages.is_won.fillna(False).to_numpy(bool)
     default_prob[:n_known] = pd.to_numeric(stages.default_probability).to_numpy(float)
 
-    owner = hist.owner_id.where(hist.owner_id.notna(), opps.owner_id.to_numpy()[opp_code])
-    currencies = sorted(set(opps.currency))
+    owner = pc.coalesce(
+        hist.column("owner_id"), pc.take(opps.column("owner_id"), pa.array(opp_unsorted))
+    )
+    people = store.table("people").select("person_id").to_pyarrow().column("person_id")
+    people_ids = sorted(
+        set(people.to_pylist())
+        | set(pc.unique(opps.column("owner_id")).drop_null().to_pylist())
+        | set(pc.unique(owner).drop_null().to_pylist())
+    )
+    currencies = sorted(set(pc.unique(opps.column("currency")).to_pylist()))
     fx_arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for cur, g in fx.groupby("currency"):
         if cur in currencies:
@@ -282,16 +320,16 @@ def load_history(store: Any) -> History:
         assignments[c] = pd.to_datetime(assignments[c])
     return History(
         opp_ids=opp_ids,
-        opp_created=_days(opps.created_on),
-        opp_currency=_codes(opps.currency, currencies),
+        opp_created=_days_arrow(opps.column("created_on")),
+        opp_currency=_index(opps.column("currency"), currencies),
         at=at,
         until=until,
         opp=opp_code,
-        stage=_codes(row_keys, keys),
-        amount=pd.to_numeric(hist.amount).to_numpy(float),
-        close=_days(hist.close_date),
-        fcat=_codes(hist.forecast_category, list(CATEGORIES)),
-        owner=_codes(owner, people_ids),
+        stage=code[order],
+        amount=pc.fill_null(hist.column("amount"), 0.0).to_numpy(zero_copy_only=False)[order],
+        close=_days_arrow(hist.column("close_date"))[order],
+        fcat=_index(hist.column("forecast_category"), list(CATEGORIES))[order],
+        owner=_index(owner, people_ids)[order],
         person_ids=people_ids,
         stage_names=[k.split("\x1f", 1)[1] for k in keys],
         is_closed=is_closed,

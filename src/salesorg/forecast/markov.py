@@ -109,17 +109,18 @@ class MarkovForecaster(Forecaster):
         sb = s * B + b
         # exits land in the age bucket (a, a+1] holding the exit instant
         xb = np.clip(np.ceil(x).astype(np.int64) - 1, 0, A - 1)
-        E = np.zeros((S * B, A, S + 2))
-        np.add.at(E, (sb[exited], xb[exited], dest[exited]), 1.0)
+        D = S + 2
+        flat = (sb[exited] * A + xb[exited]) * D + dest[exited]
+        E = np.bincount(flat, minlength=S * B * A * D).astype(float).reshape(S * B, A, D)
         # exposure (deal-weeks at risk) per age bucket, exits and censored spells alike
         f = np.floor(x).astype(np.int64)
         r = x - f
-        cnt = np.zeros((S * B, A))
-        np.add.at(cnt, (sb, np.minimum(f, A - 1)), 1.0)
+        cnt = np.bincount(sb * A + np.minimum(f, A - 1), minlength=S * B * A)
+        cnt = cnt.astype(float).reshape(S * B, A)
         ge = np.cumsum(cnt[:, ::-1], axis=1)[:, ::-1]
-        part = np.zeros((S * B, A))
         inner = f <= A - 2
-        np.add.at(part, (sb[inner], f[inner]), r[inner])
+        part = np.bincount(sb[inner] * A + f[inner], weights=r[inner], minlength=S * B * A)
+        part = part.reshape(S * B, A)
         R = np.zeros((S * B, A))
         R[:, : A - 1] = ge[:, 1:] + part[:, : A - 1]
         R[:, A - 1] = np.bincount(sb, weights=np.maximum(0.0, x - (A - 1)), minlength=S * B)
