@@ -35,7 +35,9 @@ AS_OF = "2025-06-30"
 PERIOD = "2025Q3"
 
 
-def _loop_baseline(model: MarkovForecaster, period: str, trials: int, sample: int) -> tuple[float, int]:
+def _loop_baseline(
+    model: MarkovForecaster, period: str, trials: int, sample: int
+) -> tuple[float, int]:
     """Seconds per open deal of a path simulation through the fitted chain, and the deal count."""
     view = model.history_
     h = view.full

@@ -250,22 +250,23 @@ def load_history(store: Any) -> History:
     """
     o = store.table("opportunities")
     opps = o.select(
-        "opportunity_id", "owner_id", "created_on", "currency", pipeline=o.pipeline.fill_null("default")
+        "opportunity_id",
+        "owner_id",
+        "created_on",
+        "currency",
+        pipeline=o.pipeline.fill_null("default"),
     ).to_pyarrow()
     opps = opps.take(pc.sort_indices(opps, [("opportunity_id", "ascending")]))
     t = store.table("opportunity_history")
-    hist = (
-        t.select(
-            "opportunity_id",
-            "changed_at",
-            "stage",
-            "close_date",
-            "forecast_category",
-            "owner_id",
-            amount=t.amount.cast("float64"),
-        )
-        .to_pyarrow()
-    )
+    hist = t.select(
+        "opportunity_id",
+        "changed_at",
+        "stage",
+        "close_date",
+        "forecast_category",
+        "owner_id",
+        amount=t.amount.cast("float64"),
+    ).to_pyarrow()
     stages = store.table("stages").to_pandas()
     fx = store.table("fx_rates").to_pandas()
     opp_ids = np.asarray(opps.column("opportunity_id").to_pylist(), dtype=object)
