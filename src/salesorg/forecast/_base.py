@@ -181,7 +181,8 @@ def summarise(
     )
     for c in ("p10", "p50", "p90", "mean", "booked", "open_pipeline"):
         df[c] = df[c].astype(float).round(2)
-    return df
+    empty = (df[groups.key] == UNASSIGNED) & (df.p90 == 0) & (df.open_pipeline == 0)
+    return df[~empty].reset_index(drop=True)
 
 
 class Forecaster:
