@@ -338,7 +338,7 @@ def load_history(store: Any) -> History:
         default_prob=default_prob,
         currencies=currencies,
         fx=fx_arrays,
-        reporting_currency=store.reporting_currency,
+        reporting_currency=getattr(store, "reporting_currency", "EUR"),
         assignments=assignments,
         units=store.table("units").to_pandas(),
     )
