@@ -128,7 +128,11 @@ def best_method(
         return "markov", []
     scores = score(pts)
     method = min(scores, key=lambda s: s["pinball"])["method"]
-    if store is not None and hasattr(store, "set_setting") and not getattr(store, "read_only", True):
+    if (
+        store is not None
+        and hasattr(store, "set_setting")
+        and not getattr(store, "read_only", True)
+    ):
         store.set_setting(
             SETTING,
             json.dumps(
