@@ -46,22 +46,40 @@ def test_learned_hazards_recover_the_true_weekly_process(synth_history):
 
 
 def test_win_probabilities_match_simulated_paths_of_the_fitted_chain(synth_history):
-    """Exact propagation vs a plain path simulation of the same fitted chain."""
+    """Exact propagation vs a plain path simulation of the same fitted (calendar) chain."""
     m = _fit(synth_history, "2025-09-30")
     rng = np.random.default_rng(3)
-    M = m.transition_[1]
-    n_states = M.shape[0]
-    won = n_states - 2
     weeks = 9
+    cums = [np.cumsum(m.step_matrix(1, k), axis=1) for k in range(1, weeks + 1)]
+    n_states = cums[0].shape[0]
+    won = n_states - 2
     cdf = m.won_by_week(weeks)[1]
     starts = [0, 3, m.age_buckets * 1 + 2, m.age_buckets * 2]
-    cum = np.cumsum(M, axis=1)
     for s0 in starts:
         state = np.full(20_000, s0)
-        for _ in range(weeks):
+        for cum in cums:
             u = rng.random(len(state))
             state = np.minimum((u[:, None] > cum[state]).sum(axis=1), n_states - 1)
         assert (state == won).mean() == pytest.approx(cdf[s0, weeks], abs=0.012)
+
+
+def test_the_calendar_multiplier_finds_an_end_of_quarter_push():
+    import datetime as dt
+
+    from salesorg.forecast.history import day_number
+    from salesorg.forecast.markov import _calendar_multiplier
+
+    rng = np.random.default_rng(0)
+    start = day_number(dt.date(2022, 1, 1))
+    days = start + rng.integers(0, 4 * 365, 4000)
+    # plant a push: 1,000 extra wins in the last full week of each quarter
+    q_ends = [
+        day_number(dt.date(y, m, 1)) - 5 for y in (2022, 2023, 2024, 2025) for m in (4, 7, 10)
+    ]
+    q_ends += [day_number(dt.date(y + 1, 1, 1)) - 5 for y in (2022, 2023, 2024)]
+    push = np.repeat(np.array(q_ends), 1000 // len(q_ends))
+    m = _calendar_multiplier(np.concatenate([days, push]), prior=10.0)
+    assert m[12] > 2.5 and np.all(np.abs(m[:11] - 1) < 0.35)
 
 
 def test_markov_is_calibrated_and_beats_crm_default_weighting_on_the_known_process(long_history):

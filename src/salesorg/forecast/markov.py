@@ -12,6 +12,9 @@ where ``at_risk`` counts deal-weeks spent in the stage at that age (spells still
 stage's hazard over all ages and bands (shrinkage with ``k = prior_weight`` pseudo-weeks so thin
 cells fall back on the stage average). Size bands are amount tertiles of the spells known then.
 
+The won hazard is multiplied by a learned week-of-quarter factor (the end-of-quarter push; see
+:func:`_calendar_multiplier`), so the chain has one transition matrix per calendar week.
+
 For each open deal the chain gives the exact probability that it is won *inside the period's
 window* (propagating the state distribution week by week; days inside a week are interpolated
 linearly). Deals are then simulated as independent Bernoullis — the same distribution as
@@ -63,10 +66,14 @@ class MarkovForecaster(Forecaster):
         prior_weight: float = 5.0,
         new_deals: bool = True,
         min_spells: int = 30,
+        calendar: bool = True,
+        calendar_prior: float = 10.0,
         trials: int = 10_000,
         seed: int | None = 0,
     ) -> None:
         super().__init__(trials=trials, seed=seed)
+        self.calendar = calendar
+        self.calendar_prior = calendar_prior
         self.age_buckets = age_buckets
         self.bands = bands
         self.prior_weight = prior_weight
@@ -136,15 +143,35 @@ class MarkovForecaster(Forecaster):
         self.exits_ = E
         self.open_codes_ = open_codes
         self.stage_index_ = sidx
+        won_exit = exited & (dest == S)
+        self.calendar_multiplier_ = (
+            _calendar_multiplier(end[won_exit] // 86400, self.calendar_prior)
+            if self.calendar
+            else np.ones(14)
+        )
         self.transition_ = self._matrices()
-        self._won_cdf = [np.zeros((S * A + 2, 1)) for _ in range(B)]
+        self._mats: dict[int, np.ndarray] = {}
+        n = S * A + 2
+        self._paths = [np.eye(n) for _ in range(B)]
+        self._won_cdf = [np.zeros((n, 1)) for _ in range(B)]
         for bb in range(B):
             self._won_cdf[bb][S * A, 0] = 1.0
         return self
 
-    def _matrices(self) -> np.ndarray:
-        hz = self.hazard_
+    def step_matrix(self, band: int, k: int) -> np.ndarray:
+        """The transition matrix of week ``k`` (1-based) after ``as_of`` for a size band: the
+        won hazard scaled by the calendar multiplier of that week's week of quarter."""
+        w = _week_of_quarter(np.array([day_number(self.history_.as_of) + 7 * k - 3]))[0]
+        if w not in self._mats:
+            self._mats[w] = self._matrices(float(self.calendar_multiplier_[w]))
+        return self._mats[w][band]
+
+    def _matrices(self, won_multiplier: float = 1.0) -> np.ndarray:
+        hz = self.hazard_.copy()
         S, B, A, _ = hz.shape
+        if won_multiplier != 1.0:
+            others = hz.sum(axis=-1) - hz[..., S]
+            hz[..., S] = np.minimum(hz[..., S] * won_multiplier, 1.0 - others)
         n = S * A + 2
         M = np.zeros((B, n, n))
         won, lost = S * A, S * A + 1
@@ -163,10 +190,15 @@ class MarkovForecaster(Forecaster):
 
     def won_by_week(self, weeks: int) -> list[np.ndarray]:
         """Per band: ``P(won within k weeks | start state)`` for k = 0..weeks (columns)."""
+        S, A = len(self.open_codes_), self.age_buckets
         for b, cdf in enumerate(self._won_cdf):
-            while cdf.shape[1] <= weeks:
-                cdf = np.column_stack([cdf, self.transition_[b] @ cdf[:, -1]])
-            self._won_cdf[b] = cdf
+            cols = [cdf]
+            k = cdf.shape[1]
+            while k <= weeks:
+                self._paths[b] = self._paths[b] @ self.step_matrix(b, k)
+                cols.append(self._paths[b][:, S * A : S * A + 1])
+                k += 1
+            self._won_cdf[b] = np.column_stack(cols) if len(cols) > 1 else cdf
         return self._won_cdf
 
     # ------------------------------------------------------------------ predicting
@@ -258,3 +290,28 @@ class MarkovForecaster(Forecaster):
         if company <= 0:
             return np.zeros(len(groups.labels))
         return np.asarray(groups.rows(opp[m]).T @ amt[m]).ravel() / company
+
+
+def _week_of_quarter(days: np.ndarray) -> np.ndarray:
+    """Week of the calendar quarter (0..13) of each day number."""
+    d = days.astype("datetime64[D]")
+    m = d.astype("datetime64[M]").astype(np.int64)
+    q0 = (m - m % 3).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    return np.minimum((days - q0) // 7, 13)
+
+
+def _calendar_multiplier(win_days: np.ndarray, prior: float) -> np.ndarray:
+    """How much more (or less) often deals are won in each week of the quarter than average.
+
+    Observed wins per week of quarter over the wins expected from the days each week bucket
+    covers in the same span of quarters, shrunk towards 1 with ``prior`` pseudo-wins:
+    ``m_w = (wins_w + prior) / (expected_w + prior)``. The end-of-quarter push shows as
+    ``m_12 > 1``.
+    """
+    if not len(win_days):
+        return np.ones(14)
+    wins = np.bincount(_week_of_quarter(win_days), minlength=14).astype(float)
+    span = np.arange(int(win_days.min()), int(win_days.max()) + 1)
+    days = np.bincount(_week_of_quarter(span), minlength=14).astype(float)
+    expected = wins.sum() * days / days.sum()
+    return (wins + prior) / (expected + prior)
