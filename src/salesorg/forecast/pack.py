@@ -29,7 +29,7 @@ from salesorg.forecast.history import History, load_history
 from salesorg.forecast.overrides import current_overrides, list_overrides, rollup_with_overrides
 from salesorg.metrics.pit import to_date
 
-__all__ = ["ForecastRollup", "best_method", "forecast_rollup_for_pack"]
+__all__ = ["ForecastRollup", "best_method", "forecast_rollup_for_pack", "width_factor"]
 
 CANDIDATES = ("weighted", "weighted-learned", "markov", "run-rate")
 SETTING = "forecast.best_method"
@@ -54,6 +54,7 @@ class ForecastRollup:
     call: float | None
     call_source: str
     risky_deals: pd.DataFrame
+    width_factor: float = 1.0
     warnings: list[str] = field(default_factory=list)
 
     def as_blocks(self) -> list[Any]:
@@ -97,6 +98,15 @@ class ForecastRollup:
                     percent=("p_win", "variance_share"),
                 )
             )
+        if self.width_factor > 1.0:
+            blocks.append(
+                Note(
+                    f"P10–P90 widened ×{self.width_factor:.2f} around P50: the method's own range "
+                    "would have covered 80 % of outcomes in the backtest of the past year only "
+                    "when widened so (split-conformal calibration).",
+                    "assumption",
+                )
+            )
         blocks += [Note(w) for w in self.warnings]
         return blocks
 
@@ -116,7 +126,11 @@ def best_method(
         cached = found.value.iloc[0] if len(found) else None
         if cached:
             c = json.loads(cached)
-            if c.get("as_of") == as_of.isoformat() and c.get("candidates") == list(candidates):
+            if (
+                c.get("as_of") == as_of.isoformat()
+                and c.get("candidates") == list(candidates)
+                and all("width_factor" in x for x in c.get("scores", []))
+            ):
                 return c["method"], c["scores"]
     dates = [as_of - dt.timedelta(days=30 * k) for k in range(12, 0, -1)]
     with warnings.catch_warnings():
@@ -127,6 +141,8 @@ def best_method(
     if pts.empty:
         return "markov", []
     scores = score(pts)
+    for sc in scores:
+        sc["width_factor"] = width_factor(pts[pts.method == sc["method"]])
     method = min(scores, key=lambda s: s["pinball"])["method"]
     if (
         store is not None
@@ -145,6 +161,26 @@ def best_method(
             ),
         )
     return method, scores
+
+
+def width_factor(points: pd.DataFrame, *, min_points: int = 8) -> float:
+    """By how much to widen P10–P90 around P50 so it would have covered 80 % of ``points``.
+
+    For each backtest forecast with a real range, ``z = |actual − p50| / ((p90 − p10) / 2)``;
+    a calibrated range has ``z ≤ 1`` four times in five, so the factor is the 0.8 quantile of
+    ``z`` (split-conformal calibration), never below 1 (ranges are only widened) and 1 when
+    fewer than ``min_points`` forecasts have a range.
+
+    References:
+        Vovk, Gammerman & Shafer (2005), *Algorithmic Learning in a Random World*, Springer;
+        Lei et al. (2018), "Distribution-Free Predictive Inference for Regression", *JASA* 113.
+    """
+    half = (points.p90 - points.p10).to_numpy(float) / 2
+    ok = half > 0
+    if ok.sum() < min_points:
+        return 1.0
+    z = np.abs(points.actual.to_numpy(float) - points.p50.to_numpy(float))[ok] / half[ok]
+    return float(max(1.0, np.quantile(z, 0.8)))
 
 
 def _quota(
@@ -212,7 +248,12 @@ def forecast_rollup_for_pack(
         from salesorg.errors import NotFoundError
 
         raise NotFoundError(f"unit {unit_id!r} has no deals or people as of {as_of} — check the ID")
-    row = f.set_index("unit_id").loc[unit_id]
+    row = f.set_index("unit_id").loc[unit_id].copy()
+    best = next((x for x in scores if x["method"] == method), None)
+    k = float(best.get("width_factor", 1.0)) if best else 1.0
+    if k > 1.0:  # calibrate the range on the company's own backtest
+        row["p10"] = max(float(row.booked), float(row.p50) - k * float(row.p50 - row.p10))
+        row["p90"] = float(row.p50) + k * float(row.p90 - row.p50)
     col = groups.labels.index(unit_id)
     deals = risk_model.last_deals_
     inside = np.asarray(groups.rows(deals["opp"])[:, col].todense()).ravel() > 0
@@ -244,6 +285,7 @@ def forecast_rollup_for_pack(
         as_of=as_of,
         method=method,
         method_scores=scores,
+        width_factor=k,
         p10=float(row.p10),
         p50=float(row.p50),
         p90=float(row.p90),
