@@ -86,6 +86,29 @@ def _metrics_snapshot(ctx: DemoContext) -> list[str]:
     return [f"headline metrics as of {as_of}: {path}"]
 
 
+@demo_step("review packs")
+def _review_packs(ctx: DemoContext) -> list[str]:
+    """The company pack and one team pack for the demo's latest week (HTML, PDF, Excel)."""
+    from salesorg.review import write_demo_packs
+
+    paths, top = write_demo_packs(ctx.store, ctx.out)
+    lines = [f"review pack: {p}" for p in paths]
+    lines.append("five most material exceptions:")
+    lines += [
+        f"  {r.opportunity_id} {r.owner_id} {' '.join(r.flags)} {r.amount_after:,.0f} ({r.reason})"
+        for r in top.itertuples()
+    ]
+    return lines
+
+
+@demo_step("initiative impact")
+def _impact(ctx: DemoContext) -> list[str]:
+    """The solution-selling programme measured against comparable teams."""
+    from salesorg.impact import demo_outputs
+
+    return list(demo_outputs(ctx.store, ctx.out))
+
+
 def next_steps(db: str) -> list[str]:
     """Commands worth trying on the demo store (shown after the summary)."""
     flag = "" if db in ("", "salesorg.duckdb", "./salesorg.duckdb") else f" --db {db}"

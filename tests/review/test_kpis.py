@@ -4,7 +4,6 @@ import pandas as pd
 import pytest
 
 from salesorg.review.attainment import current_attainment, share_above_by_year
-from salesorg.review.forecast import forecast_rollup
 from salesorg.review.kpis import headline_kpis
 from salesorg.review.trends import quarterly_trend, stage_conversion
 from salesorg.store import Store
@@ -49,22 +48,6 @@ def test_stage_conversion_is_the_share_won_of_deals_that_passed_a_stage(tiny: St
     # closed deals: O1 (Qualify, Propose, won), O2 (Qualify, lost), O4 (Propose, won)
     assert (c.loc["Qualify", "reached"], c.loc["Qualify", "won"]) == (2, 1)
     assert (c.loc["Propose", "reached"], c.loc["Propose", "won"]) == (2, 2)
-
-
-def test_forecast_rollup_falls_back_to_crm_probabilities_when_history_is_thin(tiny: Store) -> None:
-    f = forecast_rollup(tiny, "2026-03-10")
-    # O3 (Qualify 200) and O4 (Propose 80) close in Q1; O1 won 120 in Q1 already
-    assert f["booked"] == 120
-    assert f["weighted"] == pytest.approx(200 * 0.1 + 80 * 0.5)
-    assert f["forecast"] == pytest.approx(120 + 60)
-    assert len(f["warnings"]) == 2
-
-
-def test_forecast_rollup_uses_learned_rates_with_enough_history(tiny: Store) -> None:
-    f = forecast_rollup(tiny, "2026-03-10", min_reached=1)
-    # by 03-10: O1 won via Qualify and Propose, O2 lost in Qualify -> Qualify 1/2, Propose 1/1
-    assert f["weighted"] == pytest.approx(200 * 0.5 + 80 * 1.0)
-    assert {r["source"] for r in f["by_stage"]} == {"learned"}
 
 
 def test_year_to_date_attainment_and_share_above(tiny: Store) -> None:

@@ -12,7 +12,6 @@ from salesorg.review.bridge import MOVEMENTS, Bridge, bridge
 from salesorg.review.changes import change_base
 from salesorg.review.config import FLAGS, ReviewConfig
 from salesorg.review.demo import write_demo_packs
-from salesorg.review.forecast import forecast_rollup
 from salesorg.review.pack import review_pack
 from salesorg.review.pause import pause_deal
 from salesorg.review.run import Review, default_as_of, run_review
@@ -26,7 +25,6 @@ __all__ = [
     "bridge",
     "change_base",
     "default_as_of",
-    "forecast_rollup",
     "pause_deal",
     "review_pack",
     "run_review",

@@ -19,7 +19,6 @@ from salesorg.report.charts import bar, histogram, trend, waterfall
 from salesorg.review.attainment import current_attainment, share_above_by_year
 from salesorg.review.bridge import MOVEMENTS
 from salesorg.review.config import next_quarter, quarter_bounds, quarter_label
-from salesorg.review.forecast import forecast_rollup
 from salesorg.review.meter import reporting_meter
 from salesorg.review.run import Review
 from salesorg.review.source import memo
@@ -329,36 +328,19 @@ def _attainment_section(doc: Document, review: Review, owners: Any) -> None:
 
 
 def _forecast_section(doc: Document, review: Review, owners: Any) -> None:
-    fc = forecast_rollup(review.extras["source"], review.as_of, owners=owners)
-    sec = doc.section(f"Forecast roll-up {fc['period']}")
-    c = review.currency
-    sec.add(
-        KpiBlock(
-            (
-                Kpi("Booked", fc["booked"], c),
-                Kpi("Weighted open pipeline", fc["weighted"], c),
-                Kpi("Roll-up", fc["forecast"], c),
-            )
-        )
-    )
-    sec.add(
-        TableBlock(
-            "Forecast by stage",
-            pd.DataFrame(fc["by_stage"]),
-            money=("amount", "weighted"),
-            percent=("probability",),
-        )
-    )
-    sec.add(
-        Note(
-            f"Method: {fc['method']}. A point estimate without a range; `salesorg forecast` "
-            "gives P10/P50/P90.",
-            "assumption",
-        )
-    )
-    for w in fc["warnings"]:
-        sec.add(Note(w, "warning"))
-    review.extras["forecast"] = fc
+    """The forecast of the quarter in progress, by the best backtested method, with its range.
+
+    See :func:`salesorg.forecast.pack.forecast_rollup_for_pack`.
+    """
+    from salesorg.forecast.pack import forecast_rollup_for_pack
+
+    source = review.extras["source"]
+    store = getattr(source, "_source", source)
+    fr = forecast_rollup_for_pack(store, as_of=review.as_of, unit_id=review.scope.unit_id)
+    sec = doc.section(f"Forecast {fr.period}")
+    for block in fr.as_blocks():
+        sec.add(block)
+    review.extras["forecast"] = fr
 
 
 def _meter_section(doc: Document, review: Review) -> None:
