@@ -29,7 +29,7 @@ def test_pack_html_has_every_section_and_inline_charts(review_and_doc) -> None:
         "Conversion and win rate",
         "Cycle time",
         "Attainment",
-        "Forecast roll-up 2026Q1",
+        "Forecast 2026Q1",
         "Reporting time",
         "All changes",
     ):
