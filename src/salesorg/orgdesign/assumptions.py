@@ -451,11 +451,12 @@ DEFAULTS = Assumptions(
         _A(
             "shrinkage_strength",
             1.0,
-            0.5,
-            2.0,
+            1.0,
+            1.0,
             "multiplier on the prior precision",
-            "empirical Bayes (James-Stein); 1 = the estimated between-person variance",
+            "empirical Bayes (Efron & Morris 1975); 1 = the estimated between-person variance; used when fitting baselines, not sampled",
             "assumption",
+            dist="fixed",
             lower=0.01,
         ),
         _A(

@@ -45,7 +45,9 @@ class OrgModel:
     currency), ``bookings`` (trailing window), ``quota`` (individual quota in the window),
     ``attainment`` (bookings ÷ quota), ``cell_id`` (set in cell scenarios).
     ``history`` holds won bookings per seller per quarter (``person_id``, ``quarter``,
-    ``bookings``) for calibration and the outcome model's baselines.
+    ``bookings``) for calibration and the outcome model's baselines. A scenario is an
+    ``OrgModel`` too: ``name``, whether reporting is ``automated`` by salesorg, the
+    ``team_quota_share`` of cells and assumption ``overrides``.
     """
 
     as_of: dt.date
@@ -56,6 +58,10 @@ class OrgModel:
     window_days: int = 365
     automated: bool = False
     notes: list[str] = field(default_factory=list)
+    name: str = "baseline"
+    team_quota_share: float = 0.0
+    overrides: dict[str, object] = field(default_factory=dict)
+    description: str = ""
 
     def spans(self) -> pd.DataFrame:
         """Every person with direct reports: ``manager_id``, ``name``, ``family``, ``span``,
