@@ -56,15 +56,17 @@ class ThinDataWarning(UserWarning):
     """Too little history to estimate a parameter well; a default or wide prior is used."""
 
 
-def coaching_factor(hours_month: np.ndarray | float, max_lift: np.ndarray | float,
-                    half_hours: np.ndarray | float) -> np.ndarray:
+def coaching_factor(
+    hours_month: np.ndarray | float, max_lift: np.ndarray | float, half_hours: np.ndarray | float
+) -> np.ndarray:
     """``1 + max_lift * c / (c + half)``: saturating lift from coaching hours per month."""
     c = np.maximum(np.asarray(hours_month, dtype=float), 0.0)
     return 1.0 + np.asarray(max_lift) * c / (c + np.asarray(half_hours))
 
 
-def selling_response(hours: np.ndarray | float, hours_now: np.ndarray | float,
-                     elasticity: np.ndarray | float) -> np.ndarray:
+def selling_response(
+    hours: np.ndarray | float, hours_now: np.ndarray | float, elasticity: np.ndarray | float
+) -> np.ndarray:
     """``(hours / hours_now) ** elasticity`` (1 where nothing changes)."""
     h = np.maximum(np.asarray(hours, dtype=float), 1e-9)
     h0 = np.maximum(np.asarray(hours_now, dtype=float), 1e-9)
@@ -106,8 +108,9 @@ class Baselines:
         return np.where(np.isnan(m), fam_m, m), np.where(np.isnan(s), fam_s, s)
 
 
-def fit_baselines(org: OrgModel, *, shrinkage_strength: float = 1.0,
-                  quarters: int = 4) -> Baselines:
+def fit_baselines(
+    org: OrgModel, *, shrinkage_strength: float = 1.0, quarters: int = 4
+) -> Baselines:
     """Empirical-Bayes baselines from the last ``quarters`` quarters of won bookings.
 
     Per family: ``x_i`` the mean quarterly bookings of seller ``i`` over the ``n_i`` quarters
@@ -124,7 +127,8 @@ def fit_baselines(org: OrgModel, *, shrinkage_strength: float = 1.0,
         warnings.warn(
             f"only {len(qs)} quarter(s) of bookings and {len(sellers)} seller(s) as of "
             f"{org.as_of}: baselines are the trailing-year bookings with a wide spread",
-            ThinDataWarning, stacklevel=2,
+            ThinDataWarning,
+            stacklevel=2,
         )
     grid = pd.DataFrame(0.0, index=sellers["person_id"], columns=qs)
     if len(qs):
@@ -145,7 +149,11 @@ def fit_baselines(org: OrgModel, *, shrinkage_strength: float = 1.0,
     means, sds, raws, shrinks = {}, {}, {}, {}
     peer_mean, peer_sd = {}, {}
     dev = grid.sub(x, axis=0)
-    sw2 = float(np.nanmean(dev.to_numpy() ** 2) * (n.mean() / max(n.mean() - 1, 1))) if len(qs) > 1 else float(x.var() or 0.0)
+    sw2 = (
+        float(np.nanmean(dev.to_numpy() ** 2) * (n.mean() / max(n.mean() - 1, 1)))
+        if len(qs) > 1
+        else float(x.var() or 0.0)
+    )
     grand = float(x.mean()) if len(x) else 0.0
     noise_cv = float(np.sqrt(sw2) / (2.0 * grand)) if grand > 0 else 0.5  # annual = 4 quarters
     for f, ids in fam.groupby(fam).groups.items():
@@ -153,7 +161,13 @@ def fit_baselines(org: OrgModel, *, shrinkage_strength: float = 1.0,
         ni = n.loc[ids].clip(lower=1)
         mu = float(xi.mean())
         se2 = sw2 / ni
-        tau2 = max(float(xi.var(ddof=1)) - float(se2.mean()), 0.05 * float(xi.var(ddof=1) or 0.0), 1e-9) if len(xi) > 1 else (0.5 * mu) ** 2
+        tau2 = (
+            max(
+                float(xi.var(ddof=1)) - float(se2.mean()), 0.05 * float(xi.var(ddof=1) or 0.0), 1e-9
+            )
+            if len(xi) > 1
+            else (0.5 * mu) ** 2
+        )
         b = shrinkage_strength * se2 / (shrinkage_strength * se2 + tau2)
         post = mu + (1 - b) * (xi - mu)
         post_var = (1 - b) * se2
@@ -164,9 +178,16 @@ def fit_baselines(org: OrgModel, *, shrinkage_strength: float = 1.0,
             means[pid], sds[pid] = 4.0 * float(post[pid]), float(sd[pid])
             raws[pid], shrinks[pid] = 4.0 * float(xi[pid]), float(b[pid])
         peer_mean[str(f)] = 4.0 * mu
-        peer_sd[str(f)] = float(np.sqrt(np.log1p(tau2 / mu**2 if mu > 0 else 1.0) + np.log1p(noise_cv**2)))
+        peer_sd[str(f)] = float(
+            np.sqrt(np.log1p(tau2 / mu**2 if mu > 0 else 1.0) + np.log1p(noise_cv**2))
+        )
     return Baselines(
-        mean=pd.Series(means, dtype=float), log_sd=pd.Series(sds, dtype=float),
-        raw=pd.Series(raws, dtype=float), shrink=pd.Series(shrinks, dtype=float),
-        peer_mean=peer_mean, peer_log_sd=peer_sd, noise_cv=noise_cv, quarters=len(qs),
+        mean=pd.Series(means, dtype=float),
+        log_sd=pd.Series(sds, dtype=float),
+        raw=pd.Series(raws, dtype=float),
+        shrink=pd.Series(shrinks, dtype=float),
+        peer_mean=peer_mean,
+        peer_log_sd=peer_sd,
+        noise_cv=noise_cv,
+        quarters=len(qs),
     )

@@ -81,11 +81,17 @@ def _err(where: str, key: str, value: Any, rule: str) -> ConfigError:
     return ConfigError(f"{where}: key {key!r}: value {value!r} — {rule}")
 
 
-def _typed(where: str, d: dict[str, Any], key: str, kind: type | tuple[type, ...], default: Any) -> Any:
+def _typed(
+    where: str, d: dict[str, Any], key: str, kind: type | tuple[type, ...], default: Any
+) -> Any:
     if key not in d:
         return default
     v = d[key]
-    if isinstance(v, bool) and kind is not bool and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+    if (
+        isinstance(v, bool)
+        and kind is not bool
+        and bool not in (kind if isinstance(kind, tuple) else (kind,))
+    ):
         raise _err(where, key, v, f"must be {getattr(kind, '__name__', kind)}")
     if not isinstance(v, kind):
         name = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
@@ -118,7 +124,9 @@ def parse_scenario(data: dict[str, Any], *, source: str = "<toml>") -> ScenarioS
     automated = _typed(source, rep, "automated", bool, base == "cells")
     cells = _typed(source, data, "cells", dict, {})
     for k in set(cells) - {"team_quota_share", "include_ams"}:
-        raise _err(source, f"cells.{k}", cells[k], "unknown key; allowed: team_quota_share, include_ams")
+        raise _err(
+            source, f"cells.{k}", cells[k], "unknown key; allowed: team_quota_share, include_ams"
+        )
     share = float(_typed(source, cells, "team_quota_share", (int, float), 0.25))
     if not 0 <= share <= 1:
         raise _err(source, "cells.team_quota_share", share, "must be between 0 and 1")
@@ -131,11 +139,20 @@ def parse_scenario(data: dict[str, Any], *, source: str = "<toml>") -> ScenarioS
     for i, e in enumerate(edits):
         where = f"edits[{i}]"
         if not isinstance(e, dict) or e.get("action") not in _ACTIONS:
-            raise _err(source, f"{where}.action", e.get("action") if isinstance(e, dict) else e,
-                       f"must be one of {', '.join(sorted(_ACTIONS))}")
+            raise _err(
+                source,
+                f"{where}.action",
+                e.get("action") if isinstance(e, dict) else e,
+                f"must be one of {', '.join(sorted(_ACTIONS))}",
+            )
         allowed = _ACTIONS[e["action"]] | {"action"}
         for k in set(e) - allowed:
-            raise _err(source, f"{where}.{k}", e[k], f"not a key of {e['action']!r}; allowed: {', '.join(sorted(allowed))}")
+            raise _err(
+                source,
+                f"{where}.{k}",
+                e[k],
+                f"not a key of {e['action']!r}; allowed: {', '.join(sorted(allowed))}",
+            )
         required = {"move": ("person", "manager"), "remove": ("person",), "hire": ("role", "manager"),
                     "quota": (), "cost": ("person", "cost_per_year")}[e["action"]]  # fmt: skip
         for k in required:
@@ -145,12 +162,23 @@ def parse_scenario(data: dict[str, Any], *, source: str = "<toml>") -> ScenarioS
             if k in e and (not isinstance(e[k], int) or isinstance(e[k], bool) or e[k] < 1):
                 raise _err(source, f"{where}.{k}", e[k], "must be a positive integer")
         for k in ("cost_per_year", "quota", "scale", "amount"):
-            if k in e and (isinstance(e[k], bool) or not isinstance(e[k], (int, float)) or e[k] < 0):
+            if k in e and (
+                isinstance(e[k], bool) or not isinstance(e[k], (int, float)) or e[k] < 0
+            ):
                 raise _err(source, f"{where}.{k}", e[k], "must be a number >= 0")
     return ScenarioSpec(
-        name=name, base=base, span=span, keep_by=keep_by, surplus=surplus, automated=automated,
-        team_quota_share=share, include_ams=include, assumptions=dict(assumptions),
-        edits=tuple(edits), description=_typed(source, data, "description", str, ""), source=source,
+        name=name,
+        base=base,
+        span=span,
+        keep_by=keep_by,
+        surplus=surplus,
+        automated=automated,
+        team_quota_share=share,
+        include_ams=include,
+        assumptions=dict(assumptions),
+        edits=tuple(edits),
+        description=_typed(source, data, "description", str, ""),
+        source=source,
     )
 
 
@@ -160,7 +188,9 @@ def load_scenario(ref: str | Path) -> ScenarioSpec:
     path = Path(text)
     if path.suffix == ".toml":
         if not path.exists():
-            raise ConfigError(f"{path}: scenario file not found — give a .toml file or a preset ({', '.join(PRESETS)})")
+            raise ConfigError(
+                f"{path}: scenario file not found — give a .toml file or a preset ({', '.join(PRESETS)})"
+            )
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
@@ -168,15 +198,21 @@ def load_scenario(ref: str | Path) -> ScenarioSpec:
         return parse_scenario(data, source=str(path))
     name, _, suffix = text.partition("+")
     if suffix not in ("", "automated", "manual"):
-        raise ConfigError(f"scenario {text!r}: unknown suffix {suffix!r} — use +automated or +manual")
+        raise ConfigError(
+            f"scenario {text!r}: unknown suffix {suffix!r} — use +automated or +manual"
+        )
     kind, _, arg = name.partition(":")
     if kind not in ("baseline", "span", "cells"):
-        raise ConfigError(f"scenario {text!r}: not a .toml file or a preset — use {', '.join(PRESETS)}")
+        raise ConfigError(
+            f"scenario {text!r}: not a .toml file or a preset — use {', '.join(PRESETS)}"
+        )
     preset = resources.files("salesorg.orgdesign").joinpath("presets", f"{kind}.toml")
     data = tomllib.loads(preset.read_text(encoding="utf-8"))
     if kind == "span":
         if not arg.isdigit() or int(arg) < 1:
-            raise ConfigError(f"scenario {text!r}: span:N needs a positive whole number, e.g. span:14")
+            raise ConfigError(
+                f"scenario {text!r}: span:N needs a positive whole number, e.g. span:14"
+            )
         data["span"] = int(arg)
         data["name"] = f"span:{arg}"
     elif arg:
@@ -197,7 +233,9 @@ def _z(x: pd.Series) -> pd.Series:
 
 
 def _append(p: pd.DataFrame, row: dict[str, Any]) -> pd.DataFrame:
-    new = pd.DataFrame([{c: row.get(c) for c in p.columns}]).astype(p.dtypes.to_dict(), errors="ignore")
+    new = pd.DataFrame([{c: row.get(c) for c in p.columns}]).astype(
+        p.dtypes.to_dict(), errors="ignore"
+    )
     return pd.concat([p, new], ignore_index=True) if len(p) else new
 
 
@@ -227,19 +265,38 @@ def _regroup_span(org: OrgModel, spec: ScenarioSpec) -> tuple[pd.DataFrame, list
     gone = list(mgrs["person_id"][k:])
     if k > len(mgrs):
         cost = float(mgrs["cost"].median()) if len(mgrs) else 0.0
-        boss = p.loc[is_seller, "manager_id"].map(dict(zip(p["person_id"], p["manager_id"], strict=True))).mode()
+        boss = (
+            p.loc[is_seller, "manager_id"]
+            .map(dict(zip(p["person_id"], p["manager_id"], strict=True)))
+            .mode()
+        )
         for i in range(k - len(mgrs)):
             pid = f"NEW-SM-{i + 1:02d}"
-            p = _append(p, {"person_id": pid, "name": pid, "role": "SM", "family": "manager",
-                            "manager_id": boss.iloc[0] if len(boss) else None, "cost": cost,
-                            "tenure_years": 0.0, "bookings": 0.0, "quota": np.nan})
+            p = _append(
+                p,
+                {
+                    "person_id": pid,
+                    "name": pid,
+                    "role": "SM",
+                    "family": "manager",
+                    "manager_id": boss.iloc[0] if len(boss) else None,
+                    "cost": cost,
+                    "tenure_years": 0.0,
+                    "bookings": 0.0,
+                    "quota": np.nan,
+                },
+            )
             kept.append(pid)
         notes.append(f"hired {k - len(mgrs)} manager(s) at the median manager cost {cost:,.0f}")
         is_seller = is_seller.reindex(p.index, fill_value=False)
     boss_of = dict(zip(p["person_id"], p["manager_id"], strict=True))
     load = {m: 0 for m in kept}
     pool: list[str] = []
-    for pid, m in p.loc[is_seller, ["person_id", "manager_id"]].sort_values(["manager_id", "person_id"]).itertuples(index=False):
+    for pid, m in (
+        p.loc[is_seller, ["person_id", "manager_id"]]
+        .sort_values(["manager_id", "person_id"])
+        .itertuples(index=False)
+    ):
         if m in load and load[m] < N:
             load[m] += 1
         else:
@@ -276,7 +333,9 @@ def _cells(org: OrgModel, spec: ScenarioSpec) -> tuple[pd.DataFrame, list[str]]:
     fam = dict(zip(p["person_id"], p["family"], strict=True))
     boss_of = dict(zip(p["person_id"], p["manager_id"], strict=True))
     mgrs = p[p["family"] == "manager"]
-    score = _z(p["attainment"].fillna(p["attainment"].median() if p["attainment"].notna().any() else 0)) + 0.5 * _z(p["tenure_years"])
+    score = _z(
+        p["attainment"].fillna(p["attainment"].median() if p["attainment"].notna().any() else 0)
+    ) + 0.5 * _z(p["tenure_years"])
     p["_score"] = score
     for m, unit in mgrs[["person_id", "unit_id"]].itertuples(index=False):
         team = p[(p["manager_id"] == m) & p["family"].isin(SELLERS)]
@@ -284,7 +343,9 @@ def _cells(org: OrgModel, spec: ScenarioSpec) -> tuple[pd.DataFrame, list[str]]:
         if team.empty:
             continue
         seniors = team[team["family"] == "senior_am"]
-        pick = (seniors if len(seniors) else team).sort_values(["_score", "person_id"], ascending=[False, True])
+        pick = (seniors if len(seniors) else team).sort_values(
+            ["_score", "person_id"], ascending=[False, True]
+        )
         lead = pick["person_id"].iloc[0]
         if fam[lead] != "senior_am":
             p.loc[p["person_id"] == lead, ["role", "family"]] = ["SnrAM", "senior_am"]
@@ -324,7 +385,9 @@ def _edits(p: pd.DataFrame, spec: ScenarioSpec) -> pd.DataFrame:
         ids = set(p["person_id"])
         for key in ("person", "manager"):
             if key in e and e[key] not in ids:
-                raise ConfigError(f"{where}.{key}: value {e[key]!r} — no such person in the scenario's organisation; check the ID with `salesorg org show`")
+                raise ConfigError(
+                    f"{where}.{key}: value {e[key]!r} — no such person in the scenario's organisation; check the ID with `salesorg org show`"
+                )
         a = e["action"]
         if a == "move":
             p.loc[p["person_id"] == e["person"], "manager_id"] = e["manager"]
@@ -339,11 +402,21 @@ def _edits(p: pd.DataFrame, spec: ScenarioSpec) -> pd.DataFrame:
             for _ in range(int(e.get("count", 1))):
                 hires += 1
                 pid = f"HIRE-{hires:03d}"
-                p = _append(p, {"person_id": pid, "name": e.get("name", pid), "role": e["role"],
-                                "family": fam, "manager_id": e["manager"], "cost": cost,
-                                "tenure_years": 0.0, "quota": float(e.get("quota", np.nan)),
-                                "bookings": np.nan,
-                                "cell_id": p.loc[p["person_id"] == e["manager"], "cell_id"].iloc[0]})
+                p = _append(
+                    p,
+                    {
+                        "person_id": pid,
+                        "name": e.get("name", pid),
+                        "role": e["role"],
+                        "family": fam,
+                        "manager_id": e["manager"],
+                        "cost": cost,
+                        "tenure_years": 0.0,
+                        "quota": float(e.get("quota", np.nan)),
+                        "bookings": np.nan,
+                        "cell_id": p.loc[p["person_id"] == e["manager"], "cell_id"].iloc[0],
+                    },
+                )
         elif a == "quota":
             m = p["person_id"].eq(e["person"]) if "person" in e else p["family"].isin(SELLERS)
             if "amount" in e:
@@ -364,7 +437,15 @@ def apply_scenario(org: OrgModel, spec: ScenarioSpec) -> OrgModel:
     else:
         people, notes = org.people.copy(), []
     people = _edits(people, spec)
-    return replace(org, people=people, name=spec.name, automated=spec.automated,
-                   team_quota_share=spec.team_quota_share if spec.base == "cells" or people["cell_id"].notna().any() else 0.0,
-                   overrides=dict(spec.assumptions), notes=[*org.notes, *notes],
-                   description=spec.description)
+    return replace(
+        org,
+        people=people,
+        name=spec.name,
+        automated=spec.automated,
+        team_quota_share=spec.team_quota_share
+        if spec.base == "cells" or people["cell_id"].notna().any()
+        else 0.0,
+        overrides=dict(spec.assumptions),
+        notes=[*org.notes, *notes],
+        description=spec.description,
+    )
