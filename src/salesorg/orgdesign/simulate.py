@@ -309,7 +309,7 @@ def simulate(
     preps = [_prepare(o, baseline, baselines, union) for o in scenarios]
     n_union = max(len(union), 1)
     chunk = max(1, min(trials, _CHUNK_ELEMENTS // n_union))
-    keys = list(QUANTITIES) + ["_cost"]
+    keys = list(QUANTITIES)
     draws = [{k: np.empty(trials) for k in keys} for _ in preps]
     # scenario-specific overrides with a range get their own (seeded) stream
     ovr_rng = [np.random.default_rng(int(x)) for x in rng.integers(0, 2**63 - 1, size=len(preps))]
@@ -351,7 +351,6 @@ def simulate(
         ref = next((i for i, o in enumerate(scenarios) if o.name == "baseline"), None)
     results = []
     for i, (prep, d) in enumerate(zip(preps, draws, strict=True)):
-        d.pop("_cost")
         if ref is None or i == ref:
             pb = pm = None
         else:
