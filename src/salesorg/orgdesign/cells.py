@@ -162,7 +162,7 @@ def plan_cells(
             m.add(sum(row) + lead[ix_c[pid]] == 1)
         else:
             m.add(sum(row) == 1)
-    for (j, i), v in x.items():
+    for (_j, i), v in x.items():
         m.add_implication(v, lead[i])
     fams = mem["family"].to_numpy()
     for i in range(len(cand)):

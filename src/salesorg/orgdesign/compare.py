@@ -22,8 +22,8 @@ from salesorg.orgdesign.scenario import apply_scenario, load_scenario
 from salesorg.orgdesign.simulate import QUANTITIES, Comparison, simulate
 
 __all__ = [
-    "comparison_document",
     "compare_scenarios",
+    "comparison_document",
     "demo_comparison",
     "latest_date",
     "text_summary",
@@ -165,7 +165,7 @@ def comparison_document(comp: Comparison, *, title: str = "Org design scenarios"
     for r in comp.results:
         if r.is_baseline:
             continue
-        b, c = r.quantiles("bookings"), r.quantiles("cost_of_sales_pct")
+        c = r.quantiles("cost_of_sales_pct")
         s.add(
             Paragraph(
                 f"{r.name}: cost of sales {c['p50']:.1f} % (P10–P90 {c['p10']:.1f}–{c['p90']:.1f} %) "
