@@ -437,6 +437,19 @@ DEFAULTS = Assumptions(
             lower=0.05,
         ),
         _A(
+            "coaching_elasticity",
+            0.0,
+            0.0,
+            0.0,
+            "elasticity of bookings to coaching hours",
+            "off by default (the saturating curve is used); set from history by "
+            "salesorg.orgdesign.calibrate when the data can tell (then coaching_max_lift = 0)",
+            "assumption",
+            dist="fixed",
+            lower=-1.0,
+            upper=2.0,
+        ),
+        _A(
             "team_quota_effect",
             0.0,
             -0.08,

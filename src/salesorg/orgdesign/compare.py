@@ -57,15 +57,25 @@ def compare_scenarios(
     seed: int = 42,
     assumptions: Assumptions = DEFAULTS,
     tornado: bool = True,
+    calibrate: bool = True,
 ) -> Comparison:
     """Simulate the scenarios ``refs`` (files or presets) on the store's organisation.
 
     The baseline (the organisation as it is) is always simulated as the reference; if
-    ``refs`` does not name it, it is added first.
+    ``refs`` does not name it, it is added first. With ``calibrate`` the span effect is
+    estimated from history (:mod:`~salesorg.orgdesign.calibrate`) and used where the data
+    can tell; the report says which.
     """
+    from salesorg.orgdesign.calibrate import calibrate as _calibrate
+    from salesorg.orgdesign.calibrate import calibrated_assumptions
+
     day = as_of or latest_date(store)
+    cal = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        if calibrate:
+            cal = _calibrate(store, day, assumptions=assumptions)
+            assumptions = calibrated_assumptions(cal, assumptions)
         org = build_org(store, day)
         specs = [load_scenario(r) for r in refs]
         if not any(s.base == "baseline" and s.name == "baseline" for s in specs):
@@ -81,7 +91,12 @@ def compare_scenarios(
             seed=seed,
             tornado=tornado,
         )
-    comp.notes.extend(f"{type(w.message).__name__}: {w.message}" for w in caught)
+    comp.calibration = cal
+    comp.notes.extend(
+        f"{type(w.message).__name__}: {w.message}"
+        for w in caught
+        if not issubclass(w.category, (DeprecationWarning, FutureWarning))
+    )
     comp.notes.extend(org.notes)
     return comp
 
@@ -211,6 +226,27 @@ def comparison_document(comp: Comparison, *, title: str = "Org design scenarios"
         for name in comp.tornado["scenario"].unique():
             t.add(Chart(_tornado_chart(comp.tornado, name), title=f"Tornado: {name}"))
         t.add(TableBlock("tornado", comp.tornado, title="Sensitivity"))
+    cal = doc.section("Calibration from the company's own history")
+    if comp.calibration is None:
+        cal.add(Note("not run: the defaults are used", kind="assumption"))
+    else:
+        c = comp.calibration
+        cal.add(Paragraph(c.message))
+        cal.add(
+            Note(
+                "Not estimable from the data model: "
+                + ", ".join(c.not_estimable)
+                + " — the defaults are used.",
+                kind="assumption",
+            )
+        )
+        cal.add(
+            Note(
+                "Span is not randomly assigned; the estimate is an association adjusted for "
+                "team level, not an experiment.",
+                kind="warning",
+            )
+        )
     a = doc.section("Assumptions (source and confidence)")
     for r in comp.results:
         if r.org.overrides:

@@ -113,6 +113,7 @@ class Comparison:
     tornado: pd.DataFrame
     baselines: Baselines
     notes: list[str] = field(default_factory=list)
+    calibration: Any = None
 
     def summaries(self) -> list[dict[str, Any]]:
         return [r.summary() for r in self.results]
@@ -245,6 +246,8 @@ def _group_terms(
             coaching_factor(c1, prm["coaching_max_lift"], prm["coaching_half_hours"])
             / coaching_factor(c0, prm["coaching_max_lift"], prm["coaching_half_hours"])
         )
+        # calibrated power response (0 unless set from history)
+        f = f + prm["coaching_elasticity"] * np.log(np.maximum(c1, 0.1) / np.maximum(c0, 0.1))
         lf[:, g] = f + (tq if cell else 0.0)
         coach[:, g], sell[:, g] = c1, s1
     return lf, coach, sell
