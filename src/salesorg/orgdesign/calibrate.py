@@ -48,8 +48,8 @@ from salesorg.orgdesign.timebudget import coaching_per_am_month
 __all__ = [
     "Calibration",
     "calibrate",
-    "calibrated_assumptions",
     "calibrate_panel",
+    "calibrated_assumptions",
     "implied_span_elasticity",
     "span_panel",
 ]
