@@ -14,7 +14,16 @@ from salesorg.orgdesign.orgmodel import OrgModel
 
 
 def _org(rows):
-    cols = ["person_id", "family", "unit_id", "country", "attainment", "tenure_years", "quota", "bookings"]
+    cols = [
+        "person_id",
+        "family",
+        "unit_id",
+        "country",
+        "attainment",
+        "tenure_years",
+        "quota",
+        "bookings",
+    ]
     p = pd.DataFrame(rows, columns=cols)
     p["manager_id"] = "D"
     p["cell_id"] = None
@@ -87,5 +96,5 @@ def test_fixed_file_is_read_and_checked(tmp_path):
     f.write_text("person_id,cell_lead_id\nSE1,L2\n")
     assert read_fixed(f) == {"SE1": "L2"}
     f.write_text("person_id,cell_lead_id\nSE1,\n")
-    with pytest.raises(ConfigError, match="fixed.csv:2"):
+    with pytest.raises(ConfigError, match=r"fixed\.csv:2"):
         read_fixed(f)

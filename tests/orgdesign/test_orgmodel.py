@@ -37,7 +37,7 @@ def test_org_is_point_in_time_deals_won_later_do_not_count(tiny):
 
 
 def test_no_assignment_in_force_is_a_data_error_saying_what_to_import(tiny):
-    with pytest.raises(DataError, match="assignments.csv"):
+    with pytest.raises(DataError, match=r"assignments\.csv"):
         build_org(tiny, "2019-01-01")
 
 

@@ -37,7 +37,9 @@ def test_span_saves_the_cost_of_the_managers_who_leave(org):
     s = apply_scenario(org, load_scenario("span:14"))
     gone = set(org.people["person_id"]) - set(s.people["person_id"])
     assert len(gone) == 6
-    assert org.cost() - s.cost() == pytest.approx(org.people.set_index("person_id").loc[list(gone), "cost"].sum())
+    assert org.cost() - s.cost() == pytest.approx(
+        org.people.set_index("person_id").loc[list(gone), "cost"].sum()
+    )
 
 
 def test_surplus_managers_can_go_back_to_selling(org, tmp_path):
@@ -125,11 +127,13 @@ def test_bad_scenarios_name_file_key_value_and_rule(tmp_path, toml, match):
 
 def test_an_edit_naming_an_unknown_person_says_how_to_check(org):
     spec = parse_scenario({"edits": [{"action": "remove", "person": "NOPE"}]}, source="x.toml")
-    with pytest.raises(ConfigError, match="x.toml: edits\\[0\\].person: value 'NOPE'"):
+    with pytest.raises(ConfigError, match=r"x\.toml: edits\[0\]\.person: value .NOPE."):
         apply_scenario(org, spec)
 
 
-@pytest.mark.parametrize("ref", ["span:0", "span:x", "cells:3", "nonsense", "baseline+fast", "missing.toml"])
+@pytest.mark.parametrize(
+    "ref", ["span:0", "span:x", "cells:3", "nonsense", "baseline+fast", "missing.toml"]
+)
 def test_bad_preset_references_are_config_errors(ref):
     with pytest.raises(ConfigError):
         load_scenario(ref)

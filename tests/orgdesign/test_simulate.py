@@ -22,8 +22,14 @@ def org(company):
 
 def _run(org, refs, *, trials=400, seed=1, assumptions=DEFAULTS, tornado=False):
     orgs = [apply_scenario(org, load_scenario(r)) for r in refs]
-    return simulate(orgs, baseline=orgs[0], trials=trials, rng=np.random.default_rng(seed),
-                    assumptions=assumptions, tornado=tornado)
+    return simulate(
+        orgs,
+        baseline=orgs[0],
+        trials=trials,
+        rng=np.random.default_rng(seed),
+        assumptions=assumptions,
+        tornado=tornado,
+    )
 
 
 def test_closeness_falls_by_the_span_ratio_when_coaching_time_is_fixed(org):
@@ -42,10 +48,17 @@ def test_hand_reporting_per_manager_rises_by_14_over_8(org):
 
 def test_reporting_hours_agree_with_a_loop_over_managers(org):
     s = apply_scenario(org, load_scenario("cells"))
-    c = simulate([apply_scenario(org, load_scenario("baseline")), s], baseline=org, trials=50,
-                 rng=np.random.default_rng(0), assumptions=FIXED, tornado=False)
+    c = simulate(
+        [apply_scenario(org, load_scenario("baseline")), s],
+        baseline=org,
+        trials=50,
+        rng=np.random.default_rng(0),
+        assumptions=FIXED,
+        tornado=False,
+    )
     assert c.results[1].quantiles("reporting_hours_per_manager_week")["p50"] == pytest.approx(
-        reporting_loop(s, FIXED.points()))
+        reporting_loop(s, FIXED.points())
+    )
 
 
 def test_the_baseline_reproduces_history_in_expectation(org):
@@ -66,7 +79,9 @@ def test_same_seed_gives_the_same_result_and_another_seed_does_not(org):
 def test_common_random_numbers_make_an_unchanged_copy_tie_every_trial(org):
     copy = apply_scenario(org, parse_scenario({"name": "copy"}))
     base = apply_scenario(org, load_scenario("baseline"))
-    c = simulate([base, copy], baseline=base, trials=300, rng=np.random.default_rng(2), tornado=False)
+    c = simulate(
+        [base, copy], baseline=base, trials=300, rng=np.random.default_rng(2), tornado=False
+    )
     assert np.array_equal(c.results[0].draws["bookings"], c.results[1].draws["bookings"])
     assert c.results[1].p_beats_baseline == 0.0 and c.results[1].p_more_bookings == 0.0
 
@@ -75,30 +90,47 @@ def test_vectorised_simulation_matches_a_per_trial_python_loop(org):
     orgs = [apply_scenario(org, load_scenario(r)) for r in ["baseline", "span:14", "cells"]]
     vec = simulate(orgs, baseline=orgs[0], trials=30, rng=np.random.default_rng(11), tornado=False)
     loop = simulate_loop(orgs, baseline=orgs[0], trials=30, rng=np.random.default_rng(11))
-    for r, l in zip(vec.results, loop, strict=True):
+    for r, ref in zip(vec.results, loop, strict=True):
         for q in ("bookings", "cost_of_sales_pct", "share_above_quota"):
-            np.testing.assert_allclose(r.draws[q], l[q], rtol=2e-4)
+            np.testing.assert_allclose(r.draws[q], ref[q], rtol=2e-4)
 
 
 def test_every_quantity_has_ordered_p10_p50_p90_and_the_json_keys(org):
     c = _run(org, ["baseline", "span:14", "cells"])
     for s in c.summaries():
-        for q in ("bookings", "cost_of_sales_pct", "coaching_hours_per_am_month",
-                  "selling_hours_per_am_week", "reporting_hours_per_manager_week", "share_above_quota"):
+        for q in (
+            "bookings",
+            "cost_of_sales_pct",
+            "coaching_hours_per_am_month",
+            "selling_hours_per_am_week",
+            "reporting_hours_per_manager_week",
+            "share_above_quota",
+        ):
             assert s[q]["p10"] <= s[q]["p50"] <= s[q]["p90"]
-        assert {"scenario", "managers", "layers", "mean_span", "headcount", "p_beats_baseline"} <= set(s)
+        assert {
+            "scenario",
+            "managers",
+            "layers",
+            "mean_span",
+            "headcount",
+            "p_beats_baseline",
+        } <= set(s)
 
 
 def test_p_beats_baseline_is_the_share_of_trials_with_lower_cost_of_sales(org):
     c = _run(org, ["baseline", "span:14"])
     b, s = c.results
-    assert s.p_beats_baseline == pytest.approx(np.mean(s.draws["cost_of_sales_pct"] < b.draws["cost_of_sales_pct"]))
+    assert s.p_beats_baseline == pytest.approx(
+        np.mean(s.draws["cost_of_sales_pct"] < b.draws["cost_of_sales_pct"])
+    )
 
 
 def test_tornado_swing_is_the_difference_between_p10_and_p90(org):
     c = _run(org, ["baseline", "span:14", "cells"], tornado=True)
     t = c.tornado
-    assert np.allclose(t["bookings_swing"], (t["bookings_diff_at_p90"] - t["bookings_diff_at_p10"]).abs())
+    assert np.allclose(
+        t["bookings_swing"], (t["bookings_diff_at_p90"] - t["bookings_diff_at_p10"]).abs()
+    )
     span = t[t["scenario"] == "span:14"].set_index("assumption")
     # cell parameters cannot move a scenario without cells
     assert span.loc["cell_lead_share", "bookings_swing"] == 0
@@ -109,11 +141,19 @@ def test_tornado_swing_is_the_difference_between_p10_and_p90(org):
 
 def test_a_scenario_override_changes_only_that_scenario(org):
     base = apply_scenario(org, load_scenario("baseline"))
-    best = apply_scenario(org, parse_scenario({"name": "best", "base": "span", "span": 14,
-                                               "assumptions": {"coaching_share": 0.28}}))
+    best = apply_scenario(
+        org,
+        parse_scenario(
+            {"name": "best", "base": "span", "span": 14, "assumptions": {"coaching_share": 0.28}}
+        ),
+    )
     plain = apply_scenario(org, load_scenario("span:14"))
-    c = simulate([base, plain, best], baseline=base, trials=200, rng=np.random.default_rng(3), tornado=False)
-    assert c.results[2].quantiles("coaching_hours_per_am_month")["p50"] == pytest.approx(0.28 * 40 * WPM / 14)
+    c = simulate(
+        [base, plain, best], baseline=base, trials=200, rng=np.random.default_rng(3), tornado=False
+    )
+    assert c.results[2].quantiles("coaching_hours_per_am_month")["p50"] == pytest.approx(
+        0.28 * 40 * WPM / 14
+    )
     assert c.results[1].quantiles("coaching_hours_per_am_month")["p50"] < 3
 
 

@@ -38,18 +38,30 @@ def _coach(kind: str, span: int, auto: bool, p: dict[str, float]) -> float:
     if kind == "manager":
         return float(coaching_per_am_month(span, automated=auto, assumptions=p))
     if kind == "cell_lead":
-        return float(time_budget("cell_lead", span=span, assumptions=p).coaching_given) * p["weeks_per_month"] / max(span, 1)
+        return (
+            float(time_budget("cell_lead", span=span, assumptions=p).coaching_given)
+            * p["weeks_per_month"]
+            / max(span, 1)
+        )
     return 0.0
 
 
 def _sell(lead: bool, auto: bool, p: dict[str, float]) -> float:
     if lead:
         return float(time_budget("cell_lead", span=1, assumptions=p).own_deals)
-    return float(time_budget("am", automated=auto, coaching_received_month=0.0, assumptions=p).selling)
+    return float(
+        time_budget("am", automated=auto, coaching_received_month=0.0, assumptions=p).selling
+    )
 
 
-def simulate_loop(scenarios: list[OrgModel], *, baseline: OrgModel, trials: int,
-                  rng: np.random.Generator, assumptions: Assumptions = DEFAULTS) -> list[dict[str, np.ndarray]]:
+def simulate_loop(
+    scenarios: list[OrgModel],
+    *,
+    baseline: OrgModel,
+    trials: int,
+    rng: np.random.Generator,
+    assumptions: Assumptions = DEFAULTS,
+) -> list[dict[str, np.ndarray]]:
     """Bookings, cost of sales (%) and share above quota per trial, one scenario per dict."""
     b = fit_baselines(baseline, shrinkage_strength=assumptions["shrinkage_strength"].value)
     union: dict[str, int] = {}
@@ -61,14 +73,23 @@ def simulate_loop(scenarios: list[OrgModel], *, baseline: OrgModel, trials: int,
     z = rng.standard_normal((trials, len(union)), dtype=np.float32)
     bp = baseline.people
     ref_people = set(bp["person_id"])
-    kinds = [(_leader(bp, pid)[0], _leader(bp, pid)[1]) for pid in bp.loc[bp["family"].isin(SELLERS), "person_id"]]
+    kinds = [
+        (_leader(bp, pid)[0], _leader(bp, pid)[1])
+        for pid in bp.loc[bp["family"].isin(SELLERS), "person_id"]
+    ]
     default_ref = max(set(kinds), key=kinds.count)
     out = []
     for org in scenarios:
         p = org.people
         sellers = p[p["family"].isin(SELLERS)]
         info = []
-        for pid, fam, cell, q in zip(sellers["person_id"], sellers["family"], sellers["cell_id"], sellers["quota"], strict=True):
+        for pid, fam, cell, q in zip(
+            sellers["person_id"],
+            sellers["family"],
+            sellers["cell_id"],
+            sellers["quota"],
+            strict=True,
+        ):
             kind, span, lead = _leader(p, pid)
             if pid in ref_people and _leader(bp, pid)[0] != "none":
                 rk, rs, rl = _leader(bp, pid)
@@ -80,8 +101,21 @@ def simulate_loop(scenarios: list[OrgModel], *, baseline: OrgModel, trials: int,
             if mean != mean:
                 mean, sd = b.peer_mean.get(fam, 0.0), b.peer_log_sd.get(fam, 0.5)
             mean = max(mean, 1e-6)
-            info.append((union[pid], kind, span, lead, isinstance(cell, str), rk, rs, rl,
-                         math.log(mean) - sd * sd / 2, sd, q))
+            info.append(
+                (
+                    union[pid],
+                    kind,
+                    span,
+                    lead,
+                    isinstance(cell, str),
+                    rk,
+                    rs,
+                    rl,
+                    math.log(mean) - sd * sd / 2,
+                    sd,
+                    q,
+                )
+            )
         res = {"bookings": np.empty(trials), "cost_of_sales_pct": np.empty(trials),
                "share_above_quota": np.empty(trials)}  # fmt: skip
         cost = float(p["cost"].fillna(0).sum())
@@ -94,8 +128,10 @@ def simulate_loop(scenarios: list[OrgModel], *, baseline: OrgModel, trials: int,
                 c0 = _coach(rk, rs, baseline.automated, pt)
                 s1, s0 = _sell(lead, org.automated, pt), _sell(rl, baseline.automated, pt)
                 f = pt["selling_elasticity"] * math.log(max(s1, 1e-9) / max(s0, 1e-9))
-                f += math.log(float(coaching_factor(c1, pt["coaching_max_lift"], pt["coaching_half_hours"]))
-                              / float(coaching_factor(c0, pt["coaching_max_lift"], pt["coaching_half_hours"])))
+                f += math.log(
+                    float(coaching_factor(c1, pt["coaching_max_lift"], pt["coaching_half_hours"]))
+                    / float(coaching_factor(c0, pt["coaching_max_lift"], pt["coaching_half_hours"]))
+                )
                 f += pt["coaching_elasticity"] * math.log(max(c1, 0.1) / max(c0, 0.1))
                 f += tq if cell else 0.0
                 logb = mu + float(z[t, ix]) * sd * pt["person_noise_scale"] + f
@@ -119,7 +155,9 @@ def reporting_loop(org: OrgModel, p: dict[str, float]) -> float:
     for m in sorted(leaders):
         span = int((org.people["manager_id"] == m).sum())
         if fam[m] in MANAGEMENT:
-            hours.append(float(reporting_hours(span, automated=org.automated, assumptions=p).per_week))
+            hours.append(
+                float(reporting_hours(span, automated=org.automated, assumptions=p).per_week)
+            )
         else:
             hours.append(p["cell_reporting_hours_month"] / p["weeks_per_month"])
     return sum(hours) / len(hours) if hours else 0.0
