@@ -22,16 +22,24 @@ from salesorg.orgdesign.timebudget import coaching_per_am_month, reporting_hours
 __all__ = ["simulate_loop"]
 
 
-def _leader(people: Any, pid: str) -> tuple[str, int, bool]:
-    """(kind of pid's manager, that manager's span, whether pid leads anyone)."""
-    row = people[people["person_id"] == pid].iloc[0]
-    m = row["manager_id"]
-    fam = dict(zip(people["person_id"], people["family"], strict=True))
-    leads = bool((people["manager_id"] == pid).any())
-    if not isinstance(m, str) or m not in fam:
-        return "none", 0, leads
-    kind = "manager" if fam[m] in MANAGEMENT else "cell_lead"
-    return kind, int((people["manager_id"] == m).sum()), leads
+class _Lines:
+    """Who reports to whom in one people table (dict lookups, no scans)."""
+
+    def __init__(self, people: Any):
+        self.mgr = dict(zip(people["person_id"], people["manager_id"], strict=True))
+        self.fam = dict(zip(people["person_id"], people["family"], strict=True))
+        self.span: dict[str, int] = {}
+        for m in self.mgr.values():
+            if isinstance(m, str):
+                self.span[m] = self.span.get(m, 0) + 1
+
+    def leader(self, pid: str) -> tuple[str, int, bool]:
+        """(kind of pid's manager, that manager's span, whether pid leads anyone)."""
+        m = self.mgr[pid]
+        leads = self.span.get(pid, 0) > 0
+        if not isinstance(m, str) or m not in self.fam:
+            return "none", 0, leads
+        return ("manager" if self.fam[m] in MANAGEMENT else "cell_lead"), self.span[m], leads
 
 
 def _coach(kind: str, span: int, auto: bool, p: dict[str, float]) -> float:
@@ -72,15 +80,14 @@ def simulate_loop(
     prm = assumptions.sample(rng, trials)
     z = rng.standard_normal((trials, len(union)), dtype=np.float32)
     bp = baseline.people
+    bl = _Lines(bp)
     ref_people = set(bp["person_id"])
-    kinds = [
-        (_leader(bp, pid)[0], _leader(bp, pid)[1])
-        for pid in bp.loc[bp["family"].isin(SELLERS), "person_id"]
-    ]
+    kinds = [bl.leader(pid)[:2] for pid in bp.loc[bp["family"].isin(SELLERS), "person_id"]]
     default_ref = max(set(kinds), key=kinds.count)
     out = []
     for org in scenarios:
         p = org.people
+        lines = _Lines(p)
         sellers = p[p["family"].isin(SELLERS)]
         info = []
         for pid, fam, cell, q in zip(
@@ -90,9 +97,9 @@ def simulate_loop(
             sellers["quota"],
             strict=True,
         ):
-            kind, span, lead = _leader(p, pid)
-            if pid in ref_people and _leader(bp, pid)[0] != "none":
-                rk, rs, rl = _leader(bp, pid)
+            kind, span, lead = lines.leader(pid)
+            if pid in ref_people and bl.leader(pid)[0] != "none":
+                rk, rs, rl = bl.leader(pid)
                 rl = rl and fam in SELLERS
             else:
                 rk, rs, rl = default_ref[0], default_ref[1], False

@@ -21,8 +21,8 @@ store. The keys (every one validated; errors name file, key, value and rule)::
 **span rule**: the sellers (AM, senior AM) under front-line managers are pooled company-wide
 and need ``k = ceil(n / span)`` managers. The ``k`` managers with the best team attainment
 (``keep_by = "tenure"``: longest tenure) are kept and keep their own sellers (up to ``span``);
-the rest are regrouped in order of their former team, to a kept manager under the same
-director where there is room. Managers not kept leave (their cost is saved) or become senior
+the rest are regrouped in order of their former team, to the kept managers under the same
+director with the most room first (anywhere with room when that director has none). Managers not kept leave (their cost is saved) or become senior
 AMs (``surplus = "senior_am"``, keeping their cost, selling at the senior-AM peer baseline).
 With a span narrower than today, new managers are hired at the median manager cost.
 
@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections import deque
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -307,15 +308,21 @@ def _regroup_span(org: OrgModel, spec: ScenarioSpec) -> tuple[pd.DataFrame, list
         notes.append(f"{len(gone)} manager(s) not kept became senior AMs: {', '.join(gone)}")
     elif gone:
         notes.append(f"{len(gone)} manager(s) not kept leave: {', '.join(gone)}")
+    # managers with room, per director and overall, each in order of most room first
+    order = sorted(kept, key=lambda m: (load[m], m))
+    by_dir: dict[Any, deque[str]] = {}
+    for m in order:
+        by_dir.setdefault(boss_of.get(m), deque()).append(m)
+    anywhere = deque(order)
     new_mgr: dict[str, str] = {}
     for pid in pool:
         old = boss_of.get(pid)
-        director = boss_of.get(old) if old in boss_of else None
-        if pid in gone:
-            director = boss_of.get(pid)
-        room = [m for m in kept if load[m] < N]
-        same = [m for m in room if boss_of.get(m) == director]
-        target = max(same or room, key=lambda m: (N - load[m], m == old))
+        director = boss_of.get(pid) if pid in gone else boss_of.get(old)
+        for q in (by_dir.get(director), anywhere):
+            while q and load[q[0]] >= N:
+                q.popleft()
+        q = by_dir.get(director)
+        target = q[0] if q else anywhere[0]
         load[target] += 1
         new_mgr[pid] = target
     p.loc[p["person_id"].isin(new_mgr), "manager_id"] = p["person_id"].map(new_mgr)
@@ -330,44 +337,49 @@ def _regroup_span(org: OrgModel, spec: ScenarioSpec) -> tuple[pd.DataFrame, list
 def _cells(org: OrgModel, spec: ScenarioSpec) -> tuple[pd.DataFrame, list[str]]:
     p = org.people.copy()
     notes: list[str] = []
-    fam = dict(zip(p["person_id"], p["family"], strict=True))
     boss_of = dict(zip(p["person_id"], p["manager_id"], strict=True))
     mgrs = p[p["family"] == "manager"]
-    score = _z(
-        p["attainment"].fillna(p["attainment"].median() if p["attainment"].notna().any() else 0)
-    ) + 0.5 * _z(p["tenure_years"])
-    p["_score"] = score
-    for m, unit in mgrs[["person_id", "unit_id"]].itertuples(index=False):
-        team = p[(p["manager_id"] == m) & p["family"].isin(SELLERS)]
-        cell = f"CELL-{unit}"
-        if team.empty:
-            continue
-        seniors = team[team["family"] == "senior_am"]
-        pick = (seniors if len(seniors) else team).sort_values(
-            ["_score", "person_id"], ascending=[False, True]
-        )
-        lead = pick["person_id"].iloc[0]
-        if fam[lead] != "senior_am":
-            p.loc[p["person_id"] == lead, ["role", "family"]] = ["SnrAM", "senior_am"]
-            notes.append(f"{cell}: no senior AM, {lead} promoted to lead")
-        members = p["manager_id"].eq(m) & p["family"].isin(SELLERS) & p["person_id"].ne(lead)
-        support = p["unit_id"].eq(unit) & p["family"].isin(SUPPORT)
-        if spec.include_ams:
-            p.loc[members, ["manager_id", "cell_id"]] = [lead, cell]
-        else:
-            p.loc[members, "manager_id"] = boss_of[m]
-        p.loc[support, ["manager_id", "cell_id"]] = [lead, cell]
-        p.loc[p["person_id"] == lead, ["manager_id", "cell_id"]] = [boss_of[m], cell]
+    unit_of = dict(zip(mgrs["person_id"], mgrs["unit_id"], strict=True))
+    att = p["attainment"]
+    att = att.fillna(att.median() if att.notna().any() else 0.0)
+    p["_score"] = _z(att) + 0.5 * _z(p["tenure_years"])
+    team = p[p["family"].isin(SELLERS) & p["manager_id"].isin(unit_of)].copy()
+    team["_senior"] = team["family"].eq("senior_am")
+    team = team.sort_values(
+        ["manager_id", "_senior", "_score", "person_id"], ascending=[True, False, False, True]
+    )
+    leads = team.groupby("manager_id").head(1).set_index("manager_id")["person_id"]
+    cell_of = {m: f"CELL-{unit_of[m]}" for m in leads.index}
+    promoted = [
+        pid for m, pid in leads.items() if not team.set_index("person_id").at[pid, "_senior"]
+    ]
+    for pid in promoted:
+        notes.append(f"no senior AM in {cell_of[boss_of[pid]]}: {pid} promoted to lead")
+    is_lead = p["person_id"].isin(leads.values)
+    p.loc[p["person_id"].isin(promoted), ["role", "family"]] = ["SnrAM", "senior_am"]
+    members = p["person_id"].isin(team["person_id"]) & ~is_lead
+    mgr_of_member = p.loc[members, "manager_id"]
+    if spec.include_ams:
+        p.loc[members, "cell_id"] = mgr_of_member.map(cell_of)
+        p.loc[members, "manager_id"] = mgr_of_member.map(leads)
+    else:
+        p.loc[members, "manager_id"] = mgr_of_member.map(boss_of)
+    unit_mgr = {u: m for m, u in unit_of.items() if m in leads.index}
+    support = p["family"].isin(SUPPORT) & p["unit_id"].isin(unit_mgr)
+    sm = p.loc[support, "unit_id"].map(unit_mgr)
+    p.loc[support, "cell_id"] = sm.map(cell_of)
+    p.loc[support, "manager_id"] = sm.map(leads)
+    lead_mgr = {pid: m for m, pid in leads.items()}
+    lm = p.loc[is_lead, "person_id"].map(lead_mgr)
+    p.loc[is_lead, "cell_id"] = lm.map(cell_of)
+    p.loc[is_lead, "manager_id"] = lm.map(boss_of)
     gone = list(mgrs["person_id"])
     if spec.surplus == "senior_am":
         _to_senior(p, gone)
-        for m in gone:
-            cell = f"CELL-{mgrs.set_index('person_id').at[m, 'unit_id']}"
-            leads = p.loc[p["cell_id"].eq(cell) & p["manager_id"].eq(boss_of[m]), "person_id"]
-            if len(leads):
-                p.loc[p["person_id"] == m, ["manager_id", "cell_id"]] = [leads.iloc[0], cell]
-            else:
-                p.loc[p["person_id"] == m, "manager_id"] = boss_of[m]
+        former = p["person_id"].isin(gone)
+        own = p.loc[former, "person_id"]
+        p.loc[former, "cell_id"] = own.map(cell_of)
+        p.loc[former, "manager_id"] = own.map(lambda m: leads.get(m, boss_of[m]))
         notes.append(f"{len(gone)} former manager(s) became senior AMs in their old team's cell")
     else:
         left = p["manager_id"].isin(gone)
