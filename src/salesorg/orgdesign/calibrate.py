@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salesorg.metrics.pit import opportunity_state, reporting_line, to_date
+from salesorg.metrics.pit import opportunity_state, to_date
 from salesorg.model import role_family
 from salesorg.orgdesign.assumptions import DEFAULTS, Assumptions
 from salesorg.orgdesign.orgmodel import MANAGEMENT, SELLERS
@@ -101,9 +101,19 @@ def span_panel(store: Any, as_of: dt.date | str, *, quarters: int = 8) -> pd.Dat
     )
     won["quarter"] = pd.PeriodIndex(pd.to_datetime(won["close_date"]), freq="Q").astype(str)
     won_q = won.groupby(["owner_id", "quarter"])["amount"].sum()
+    # one pull of the (small) assignments table; each quarter's line is the same filter as
+    # metrics.pit.reporting_line, applied in pandas
+    a = store.table("assignments")
+    a = (
+        a.filter(a.valid_from <= day)
+        .select("person_id", "manager_id", "valid_from", "valid_to")
+        .execute()
+    )
+    vf, vt = pd.to_datetime(a["valid_from"]), pd.to_datetime(a["valid_to"])
     rows = []
     for qe in _quarter_ends(day, quarters):
-        line = reporting_line(store, qe).execute()
+        ts = pd.Timestamp(qe)
+        line = a[(vf <= ts) & (vt.isna() | (vt > ts))]
         span = line.groupby("manager_id").size()
         q = str(pd.Period(qe, freq="Q"))
         for pid, mgr in zip(line["person_id"], line["manager_id"], strict=True):
@@ -206,18 +216,30 @@ def calibrate_panel(
             ),
             **base,
         )
-    import statsmodels.formula.api as smf
+    from statsmodels.regression.mixed_linear_model import (
+        MixedLM,
+    )  # not the formula API (slow import)
 
     df = panel.copy()
     pos = df.loc[df["bookings"] > 0, "bookings"]
     offset = 0.05 * float(pos.median()) if len(pos) else 1.0
-    df["y"] = np.log(df["bookings"] + offset)
-    df["log_span"] = np.log(df["span"] / 8.0)
+    y = np.log(df["bookings"].to_numpy(dtype=float) + offset)
+    x = np.column_stack(
+        [
+            np.ones(len(df)),
+            np.log(df["span"].to_numpy(dtype=float) / 8.0),
+            df["senior"].to_numpy(dtype=float),
+        ]
+    )
+    if np.ptp(x[:, 2]) == 0:
+        x = x[:, :2]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter; the interval says what we know
-        fit = smf.mixedlm("y ~ log_span + senior", df, groups=df["team"]).fit(reml=True)
-    beta = float(fit.params["log_span"])
-    se = float(fit.bse["log_span"])
+        fit = MixedLM(y, x, groups=df["team"].to_numpy()).fit(reml=True)
+    params = np.asarray(fit.params)
+    bse = np.asarray(fit.bse)
+    beta = float(params[1])
+    se = float(bse[1])
     lo, hi = beta - 1.645 * se, beta + 1.645 * se
     can = bool(np.isfinite(se) and (hi - lo) / 2 <= max_half_width)
     msg = (

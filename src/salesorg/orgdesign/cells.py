@@ -144,10 +144,11 @@ def plan_cells(
     # balance: team quota vs account potential (bookings stand in for potential when unknown)
     quota = p.set_index("person_id")["quota"].fillna(0.0)
     pot = (
-        p.set_index("person_id")["potential"]
-        if "potential" in p
-        else p.set_index("person_id")["bookings"]
-    ).fillna(0.0)
+        p.set_index("person_id").get("potential", pd.Series(dtype=float)).astype(float).fillna(0.0)
+    )
+    if pot.sum() <= 0:
+        pot = p.set_index("person_id")["bookings"].astype(float).fillna(0.0)
+        notes.append("no account potential known (accounts.revenue): bookings stand in for it")
     kappa = quota.sum() / pot.sum() if pot.sum() > 0 else 0.0
     unit = max(quota.sum() / n_cells / 100.0, 1.0)  # 1 % of the mean cell quota
     gapv = ((quota - kappa * pot) / unit).round().astype(int)
@@ -225,6 +226,9 @@ def plan_cells(
                     why.append("same team")
                 if pd.notna(mem.at[j, "country"]) and mem.at[j, "country"] == cand.at[i, "country"]:
                     why.append(f"same country {mem.at[j, 'country']}")
+                mi_j, ci_i = ind.get(pid), ind.get(ids_c[i])
+                if isinstance(mi_j, str) and mi_j == ci_i:
+                    why.append(f"same industry {mi_j}")
                 if pid in fixed:
                     why.append("fixed by user")
                 if not why:
