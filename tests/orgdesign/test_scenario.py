@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from salesorg.errors import ConfigError
 from salesorg.orgdesign import apply_scenario, build_org, load_scenario
@@ -149,3 +151,17 @@ def test_invalid_toml_syntax_is_a_config_error(tmp_path):
 def test_preset_suffix_switches_automation():
     assert load_scenario("span:14+automated").automated
     assert not load_scenario("cells+manual").automated
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(n=st.integers(3, 40))
+def test_span_regrouping_keeps_every_seller_and_never_exceeds_the_span(org, n):
+    s = apply_scenario(org, load_scenario(f"span:{n}"))
+    sellers = s.people[s.people["family"].isin(["am", "senior_am"])]
+    assert len(sellers) == 112
+    per = sellers.groupby("manager_id").size()
+    assert per.max() <= n
+    assert s.front_line_managers == math.ceil(112 / n)
+    assert set(per.index) <= set(s.people["person_id"])

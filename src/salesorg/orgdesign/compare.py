@@ -155,12 +155,13 @@ def _tornado_chart(df: pd.DataFrame, scenario: str) -> dict[str, Any]:
         )
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": f"{scenario}: bookings difference to baseline (M), each assumption P10→P90",
+        "title": f"{scenario} minus baseline: bookings (M)",
         "data": {"values": rows},
         "width": 420,
         "layer": [
             {"mark": "bar", "encoding": {
-                "y": {"field": "assumption", "type": "nominal", "sort": None, "title": None},
+                "y": {"field": "assumption", "type": "nominal", "sort": None, "title": None,
+                      "axis": {"labelLimit": 260}},
                 "x": {"field": "low", "type": "quantitative", "title": "difference to baseline (M)"},
                 "x2": {"field": "high"}}},
             {"mark": {"type": "rule", "color": "black"}, "encoding": {
