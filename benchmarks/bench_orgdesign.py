@@ -163,5 +163,22 @@ def run(*, quick: bool = False) -> list[dict]:
 
 
 if __name__ == "__main__":
-    for row in run(quick="--quick" in sys.argv):
-        print(row)
+    if "--only" in sys.argv:  # e.g. --only 100000 (one simulation row), --only cells
+        what = sys.argv[sys.argv.index("--only") + 1]
+        if what == "cells":
+            print(_cells_row(False), flush=True)
+        else:
+            n = int(what)
+            print(
+                _sim_row(
+                    n,
+                    10_000,
+                    500 if n <= 1000 else 20,
+                    5 if n <= 1000 else 1,
+                    2.0 if n <= 1000 else 60.0,
+                ),
+                flush=True,
+            )
+    else:
+        for row in run(quick="--quick" in sys.argv):
+            print(row, flush=True)

@@ -72,10 +72,22 @@ def simulate_loop(
 ) -> list[dict[str, np.ndarray]]:
     """Bookings, cost of sales (%) and share above quota per trial, one scenario per dict."""
     b = fit_baselines(baseline, shrinkage_strength=assumptions["shrinkage_strength"].value)
-    union: dict[str, int] = {}
-    for org in [baseline, *scenarios]:
-        for pid in org.people["person_id"]:
-            union.setdefault(pid, len(union))
+
+    # the random layout of simulate(): one column per (seller, baseline) over the scenarios
+    def profile(pid: str, fam: str) -> tuple[float, float]:
+        mean, sd = b.mean.get(pid, float("nan")), b.log_sd.get(pid, float("nan"))
+        if mean != mean:
+            default = float(np.mean(list(b.peer_mean.values()))) if b.peer_mean else 0.0
+            default_sd = float(np.mean(list(b.peer_log_sd.values()))) if b.peer_log_sd else 0.5
+            mean, sd = b.peer_mean.get(fam, default), b.peer_log_sd.get(fam, default_sd)
+        mean = max(mean, 1e-6)
+        return float(np.float32(math.log(mean) - sd * sd / 2)), float(np.float32(sd))
+
+    union: dict[tuple[str, float, float], int] = {}
+    for org in scenarios:
+        s = org.people[org.people["family"].isin(SELLERS)]
+        for pid, fam in zip(s["person_id"], s["family"], strict=True):
+            union.setdefault((pid, *profile(pid, fam)), len(union))
     rng.integers(0, 2**63 - 1, size=len(scenarios))  # the override streams (unused here)
     prm = assumptions.sample(rng, trials)
     z = rng.standard_normal((trials, len(union)), dtype=np.float32)
@@ -103,14 +115,10 @@ def simulate_loop(
                 rl = rl and fam in SELLERS
             else:
                 rk, rs, rl = default_ref[0], default_ref[1], False
-            mean = b.mean.get(pid, float("nan"))
-            sd = b.log_sd.get(pid, float("nan"))
-            if mean != mean:
-                mean, sd = b.peer_mean.get(fam, 0.0), b.peer_log_sd.get(fam, 0.5)
-            mean = max(mean, 1e-6)
+            mu, sd = profile(pid, fam)
             info.append(
                 (
-                    union[pid],
+                    union[(pid, mu, sd)],
                     kind,
                     span,
                     lead,
@@ -118,7 +126,7 @@ def simulate_loop(
                     rk,
                     rs,
                     rl,
-                    math.log(mean) - sd * sd / 2,
+                    mu,
                     sd,
                     q,
                 )

@@ -146,7 +146,10 @@ def fit_baselines(
         x = sellers.set_index("person_id")["bookings"] / 4.0
         n = pd.Series(1, index=x.index)
     fam = sellers.set_index("person_id")["family"]
-    means, sds, raws, shrinks = {}, {}, {}, {}
+    means: list[pd.Series] = []
+    sds: list[pd.Series] = []
+    raws: list[pd.Series] = []
+    shrinks: list[pd.Series] = []
     peer_mean, peer_sd = {}, {}
     dev = grid.sub(x, axis=0)
     sw2 = (
@@ -174,18 +177,23 @@ def fit_baselines(
         post = post.clip(lower=0.05 * mu if mu > 0 else 1.0)
         cv_b2 = post_var / post**2
         sd = np.sqrt(np.log1p(cv_b2) + np.log1p(noise_cv**2))
-        for pid in ids:
-            means[pid], sds[pid] = 4.0 * float(post[pid]), float(sd[pid])
-            raws[pid], shrinks[pid] = 4.0 * float(xi[pid]), float(b[pid])
+        means.append(4.0 * post)
+        sds.append(sd)
+        raws.append(4.0 * xi)
+        shrinks.append(b)
         peer_mean[str(f)] = 4.0 * mu
         peer_sd[str(f)] = float(
             np.sqrt(np.log1p(tau2 / mu**2 if mu > 0 else 1.0) + np.log1p(noise_cv**2))
         )
+
+    def cat(parts: list[pd.Series]) -> pd.Series:
+        return pd.concat(parts).astype(float) if parts else pd.Series(dtype=float)
+
     return Baselines(
-        mean=pd.Series(means, dtype=float),
-        log_sd=pd.Series(sds, dtype=float),
-        raw=pd.Series(raws, dtype=float),
-        shrink=pd.Series(shrinks, dtype=float),
+        mean=cat(means),
+        log_sd=cat(sds),
+        raw=cat(raws),
+        shrink=cat(shrinks),
         peer_mean=peer_mean,
         peer_log_sd=peer_sd,
         noise_cv=noise_cv,

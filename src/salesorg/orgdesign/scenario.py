@@ -350,9 +350,8 @@ def _cells(org: OrgModel, spec: ScenarioSpec) -> tuple[pd.DataFrame, list[str]]:
     )
     leads = team.groupby("manager_id").head(1).set_index("manager_id")["person_id"]
     cell_of = {m: f"CELL-{unit_of[m]}" for m in leads.index}
-    promoted = [
-        pid for m, pid in leads.items() if not team.set_index("person_id").at[pid, "_senior"]
-    ]
+    senior = dict(zip(team["person_id"], team["_senior"], strict=True))
+    promoted = [pid for pid in leads.to_numpy() if not senior[pid]]
     for pid in promoted:
         notes.append(f"no senior AM in {cell_of[boss_of[pid]]}: {pid} promoted to lead")
     is_lead = p["person_id"].isin(leads.values)

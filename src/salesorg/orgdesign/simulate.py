@@ -55,7 +55,7 @@ _CHUNK_ELEMENTS = 4_000_000
 @dataclass
 class _Prepared:
     org: OrgModel
-    idx: np.ndarray  # sellers' positions in the union of people
+    idx: np.ndarray  # sellers' columns in the union of (person, baseline) over all scenarios
     mu: np.ndarray  # log-scale location of annual bookings (float32)
     sd: np.ndarray
     log_quota: np.ndarray  # +inf where no quota
@@ -63,7 +63,7 @@ class _Prepared:
     group: np.ndarray  # group index per seller
     keys: list[tuple[Any, ...]]  # (kind, span, is_lead, in_cell, ref_kind, ref_span, ref_lead)
     counts: np.ndarray  # sellers per group
-    leaders: list[tuple[str, int]]  # (kind, span) of every person leading sellers
+    leaders: list[tuple[tuple[str, int], int]]  # ((kind, span), how many) of those leading sellers
     cost: float
     mean_annual: np.ndarray
 
@@ -119,70 +119,86 @@ class Comparison:
         return [r.summary() for r in self.results]
 
 
-def _leader_of(people: pd.DataFrame) -> tuple[pd.Series, pd.Series, dict[str, int]]:
-    """For every person: their manager's kind (manager/cell_lead/none) and span."""
-    span = people.groupby("manager_id").size().to_dict()
-    fam = dict(zip(people["person_id"], people["family"], strict=True))
-    mgr = people["manager_id"]
-    kind = mgr.map(
-        lambda m: (
-            "none"
-            if not isinstance(m, str) or m not in fam
-            else ("manager" if fam[m] in MANAGEMENT else "cell_lead")
-        )
+def _leader_of(people: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """For every person: their manager's kind (manager/cell_lead/none) and span; spans by id."""
+    span = people.groupby("manager_id").size()
+    fam = people.set_index("person_id")["family"]
+    mf = people["manager_id"].map(fam)
+    kind = pd.Series(
+        np.where(mf.isna(), "none", np.where(mf.isin(MANAGEMENT), "manager", "cell_lead")),
+        index=people.index,
     )
-    return kind, mgr.map(lambda m: int(span.get(m, 0)) if isinstance(m, str) else 0), span
+    lspan = people["manager_id"].map(span).fillna(0).astype(int)
+    return kind, lspan, span
 
 
 def _prepare(
-    org: OrgModel, base: OrgModel, baselines: Baselines, union: dict[str, int]
+    org: OrgModel, base: OrgModel, baselines: Baselines, union: dict[tuple[str, float, float], int]
 ) -> _Prepared:
     p = org.people
     kind, lspan, span = _leader_of(p)
-    bkind, blspan, bspan = _leader_of(base.people)
-    ref_kind = dict(zip(base.people["person_id"], bkind, strict=True))
-    ref_span = dict(zip(base.people["person_id"], blspan, strict=True))
-    ref_lead = {
-        pid: int(bspan.get(pid, 0)) > 0 and f in SELLERS
-        for pid, f in zip(base.people["person_id"], base.people["family"], strict=True)
-    }
+    bp = base.people
+    bkind, blspan, bspan = _leader_of(bp)
+    b_seller = bp["family"].isin(SELLERS)
+    ref = pd.DataFrame(
+        {
+            "rk": bkind.to_numpy(),
+            "rs": blspan.to_numpy(),
+            "rl": (bp["person_id"].map(bspan).fillna(0).to_numpy() > 0) & b_seller.to_numpy(),
+        },
+        index=bp["person_id"].to_numpy(),
+    )
+    common = ref[b_seller.to_numpy()][["rk", "rs"]].value_counts()
+    default_ref = common.index[0] if len(common) else ("manager", 8)
     sellers = p["family"].isin(SELLERS).to_numpy()
     s = p[sellers]
-    common = pd.Series(list(zip(bkind, blspan, strict=True)))[
-        base.people["family"].isin(SELLERS).to_numpy()
-    ].mode()
-    default_ref = common.iloc[0] if len(common) else ("manager", 8)
-    keys: list[tuple[Any, ...]] = []
-    key_ix: dict[tuple[Any, ...], int] = {}
-    group = np.empty(len(s), dtype=np.int64)
-    for j, (pid, k, sp, cell) in enumerate(
-        zip(s["person_id"], kind[sellers], lspan[sellers], s["cell_id"], strict=True)
-    ):
-        is_lead = int(span.get(pid, 0)) > 0
-        if pid in ref_kind and ref_kind[pid] != "none":
-            rk, rs, rl = ref_kind[pid], ref_span[pid], ref_lead[pid]
-        else:
-            rk, rs, rl = default_ref[0], default_ref[1], False
-        key = (k, int(sp), is_lead, isinstance(cell, str), rk, int(rs), rl)
-        if key not in key_ix:
-            key_ix[key] = len(keys)
-            keys.append(key)
-        group[j] = key_ix[key]
+    r = ref.reindex(s["person_id"].to_numpy())
+    has_ref = r["rk"].notna().to_numpy() & (r["rk"] != "none").to_numpy()
+    keys_df = pd.DataFrame(
+        {
+            "kind": kind[sellers].to_numpy(),
+            "span": lspan[sellers].to_numpy(),
+            "lead": s["person_id"].map(span).fillna(0).to_numpy() > 0,
+            "cell": s["cell_id"].map(lambda c: isinstance(c, str)).to_numpy(dtype=bool),
+            "rk": np.where(has_ref, r["rk"].to_numpy(dtype=object), default_ref[0]),
+            "rs": np.where(has_ref, r["rs"].fillna(0).to_numpy(), default_ref[1]).astype(int),
+            "rl": np.where(has_ref, r["rl"].fillna(False).to_numpy(dtype=bool), False),
+        }
+    )
+    codes, uniq = pd.MultiIndex.from_frame(keys_df).factorize()
+    group = np.asarray(codes, dtype=np.int64)
+    keys: list[tuple[Any, ...]] = [
+        (k, int(sp), bool(ld), bool(c), rk, int(rs), bool(rl)) for k, sp, ld, c, rk, rs, rl in uniq
+    ]
     mean, sd = baselines.for_people(s["person_id"], s["family"])
     mean = np.maximum(mean, 1e-6)
     mu = np.log(mean) - sd**2 / 2
     quota = s["quota"].to_numpy(dtype=float)
     has_q = np.isfinite(quota) & (quota > 0)
     lq = np.where(has_q, np.log(np.where(has_q, quota, 1.0)), np.inf)
-    leaders = []
-    fam = dict(zip(p["person_id"], p["family"], strict=True))
-    for m in sorted({m for m in s["manager_id"] if isinstance(m, str) and m in fam}):
-        leaders.append(("manager" if fam[m] in MANAGEMENT else "cell_lead", int(span.get(m, 0))))
+    fam = p.set_index("person_id")["family"]
+    lead_ids = pd.Series(s["manager_id"].dropna().unique())
+    lead_ids = lead_ids[lead_ids.isin(fam.index)]
+    lk = pd.DataFrame(
+        {
+            "kind": np.where(lead_ids.map(fam).isin(MANAGEMENT), "manager", "cell_lead"),
+            "span": lead_ids.map(span).fillna(0).astype(int).to_numpy(),
+        }
+    )
+    leaders = [((k, int(sp)), int(n)) for (k, sp), n in lk.value_counts().sort_index().items()]
+    mu32, sd32 = mu.astype(np.float32), sd.astype(np.float32)
+    idx = np.array(
+        [
+            union.setdefault((pid, float(m), float(d)), len(union))
+            for pid, m, d in zip(s["person_id"], mu32, sd32, strict=True)
+        ],
+        dtype=np.int64,
+    )
     return _Prepared(
         org=org,
-        idx=np.array([union[x] for x in s["person_id"]], dtype=np.int64),
-        mu=mu.astype(np.float32),
-        sd=sd.astype(np.float32),
+        idx=idx,
+        mu=mu32,
+        sd=sd32,
         log_quota=lq.astype(np.float32),
         has_quota=has_q,
         group=group,
@@ -192,6 +208,26 @@ def _prepare(
         cost=float(p["cost"].fillna(0).sum()),
         mean_annual=mean,
     )
+
+
+@dataclass
+class _Columns:
+    """A scenario over the union columns: group membership matrix, group per column, quota."""
+
+    member: np.ndarray  # (columns, groups) float32 0/1
+    group: np.ndarray  # (columns,) group index; non-members point at an extra zero group
+    log_quota: np.ndarray  # (columns,) +inf for non-members and sellers without a quota
+
+
+def _columns(prep: _Prepared, n_cols: int) -> _Columns:
+    g = len(prep.keys)
+    member = np.zeros((n_cols, g), dtype=np.float32)
+    member[prep.idx, prep.group] = 1.0
+    group = np.full(n_cols, g, dtype=np.int64)
+    group[prep.idx] = prep.group
+    lq = np.full(n_cols, np.inf, dtype=np.float32)
+    lq[prep.idx] = prep.log_quota
+    return _Columns(member, group, lq)
 
 
 def _coaching(kind: str, span: int, automated: bool, prm: dict[str, Any]) -> np.ndarray:
@@ -254,19 +290,19 @@ def _group_terms(
 
 
 def _reporting(prep: _Prepared, automated: bool, prm: dict[str, Any]) -> np.ndarray:
+    """Mean reporting hours per week over everyone leading sellers (one value per trial)."""
     n = np.asarray(prm["coaching_share"]).shape[0]
     if not prep.leaders:
         return np.zeros(n)
     tot = np.zeros(n)
     wpm = prm["weeks_per_month"]
-    for kind, span in prep.leaders:
+    for (kind, span), count in prep.leaders:
         if kind == "manager":
-            tot = tot + np.asarray(
-                reporting_hours(span, automated=automated, assumptions=prm).per_week
-            )
+            h = np.asarray(reporting_hours(span, automated=automated, assumptions=prm).per_week)
         else:
-            tot = tot + np.asarray(prm["cell_reporting_hours_month"]) / wpm
-    return tot / len(prep.leaders)
+            h = np.asarray(prm["cell_reporting_hours_month"]) / wpm
+        tot = tot + count * h
+    return tot / sum(c for _, c in prep.leaders)
 
 
 def _params(
@@ -305,39 +341,45 @@ def simulate(
     if trials < 10:
         raise ConfigError(f"--trials {trials}: need at least 10 trials")
     baselines = fit_baselines(baseline, shrinkage_strength=assumptions["shrinkage_strength"].value)
-    union: dict[str, int] = {}
-    for org in [baseline, *scenarios]:
-        for pid in org.people["person_id"]:
-            union.setdefault(pid, len(union))
+    for o in scenarios:
+        if "person_noise_scale" in o.overrides:
+            raise ConfigError(
+                f"scenario {o.name}: [assumptions] person_noise_scale cannot differ between "
+                "scenarios (it scales the shared random draws) — remove it from the scenario"
+            )
+    # one random column per seller and baseline, shared by every scenario (common random numbers)
+    union: dict[tuple[str, float, float], int] = {}
     preps = [_prepare(o, baseline, baselines, union) for o in scenarios]
-    n_union = max(len(union), 1)
-    chunk = max(1, min(trials, _CHUNK_ELEMENTS // n_union))
-    keys = list(QUANTITIES)
-    draws = [{k: np.empty(trials) for k in keys} for _ in preps]
+    n_cols = max(len(union), 1)
+    mu_c, sd_c = np.zeros(n_cols, np.float32), np.zeros(n_cols, np.float32)
+    for (_pid, m, d), c in union.items():
+        mu_c[c], sd_c[c] = m, d
+    plans = [_columns(prep, n_cols) for prep in preps]
+    chunk = max(1, min(trials, _CHUNK_ELEMENTS // n_cols))
+    draws = [{k: np.empty(trials) for k in QUANTITIES} for _ in preps]
     # scenario-specific overrides with a range get their own (seeded) stream
     ovr_rng = [np.random.default_rng(int(x)) for x in rng.integers(0, 2**63 - 1, size=len(preps))]
     start = 0
     while start < trials:
         n = min(chunk, trials - start)
         base_prm = assumptions.sample(rng, n)
-        z = rng.standard_normal((n, n_union), dtype=np.float32)
-        for j, (prep, d) in enumerate(zip(preps, draws, strict=True)):
+        x = rng.standard_normal((n, n_cols), dtype=np.float32)
+        x *= sd_c
+        x *= np.asarray(base_prm["person_noise_scale"], dtype=np.float32)[:, None]
+        x += mu_c  # log bookings before the scenario's factors
+        e = np.exp(x)
+        sl = slice(start, start + n)
+        for j, (prep, plan, d) in enumerate(zip(preps, plans, draws, strict=True)):
             org = prep.org
             prm = _params(assumptions, org.overrides, base_prm, ovr_rng[j], n)
             lf, coach, sell = _group_terms(
                 prep, org.automated, baseline.automated, org.team_quota_share, prm
             )
-            scale = np.asarray(prm["person_noise_scale"], dtype=np.float32)[:, None]
-            logb = z[:, prep.idx]
-            logb *= prep.sd
-            logb *= scale
-            logb += prep.mu
-            logb += lf.astype(np.float32)[:, prep.group]
-            above = (logb > prep.log_quota).sum(axis=1)
-            nq = max(int(prep.has_quota.sum()), 1)
-            np.exp(logb, out=logb)
-            book = logb.sum(axis=1, dtype=np.float64)
-            sl = slice(start, start + n)
+            book = (np.exp(lf) * (e @ plan.member).astype(np.float64)).sum(axis=1)
+            lf_ext = np.concatenate([lf, np.zeros((n, 1))], axis=1).astype(np.float32)
+            thr = np.take(lf_ext, plan.group, axis=1)
+            thr += x
+            above = np.count_nonzero(thr > plan.log_quota, axis=1)
             d["bookings"][sl] = book
             d["cost_of_sales_pct"][sl] = np.where(
                 book > 0, 100.0 * prep.cost / np.maximum(book, 1e-9), np.inf
@@ -347,7 +389,7 @@ def simulate(
             d["coaching_hours_per_am_month"][sl] = (coach @ w) / max(w.sum(), 1)
             d["selling_hours_per_am_week"][sl] = (sell @ prep.counts) / max(prep.counts.sum(), 1)
             d["reporting_hours_per_manager_week"][sl] = _reporting(prep, org.automated, prm)
-            d["share_above_quota"][sl] = above / nq
+            d["share_above_quota"][sl] = above / max(int(prep.has_quota.sum()), 1)
         start += n
     ref = next((i for i, o in enumerate(scenarios) if o is baseline), None)
     if ref is None:
