@@ -128,6 +128,8 @@ def text_summary(comp: Comparison) -> str:
     lines.append(
         f"P50 [P10–P90] over {comp.trials:,} trials; P(beats) = P(lower cost of sales than baseline)."
     )
+    if comp.calibration is not None:
+        lines.append(f"calibration: {comp.calibration.message}")
     if len(comp.tornado):
         top = (
             comp.tornado.sort_values("bookings_swing", ascending=False).groupby("scenario").head(2)
