@@ -35,7 +35,9 @@ AS_OF = dt.date(2026, 6, 30)
 QUARTERS = ["2025Q3", "2025Q4", "2026Q1", "2026Q2"]
 
 
-def synthetic_org(n_people: int, *, seed: int = 0, span: int = 8) -> OrgModel:
+def synthetic_org(
+    n_people: int, *, seed: int = 0, span: int = 8, senior_share: float = 0.25
+) -> OrgModel:
     """An org of about ``n_people``: GM, directors of 5 teams, SMs of ``span`` sellers, support."""
     rng = np.random.default_rng(seed)
     per_team = span + 3  # SM, sellers, SE, inside sales
@@ -50,7 +52,7 @@ def synthetic_org(n_people: int, *, seed: int = 0, span: int = 8) -> OrgModel:
         rows.append((f"SE{t}", "SE", "se", u, d))
         rows.append((f"IS{t}", "InsideSales", "inside_sales", u, d))
         for a in range(span):
-            senior = rng.random() < 0.25
+            senior = rng.random() < senior_share
             rows.append(
                 (
                     f"A{t}_{a}",
@@ -136,7 +138,8 @@ def _cells_row(quick: bool) -> dict:
     from salesorg.orgdesign.cells import plan_cells
 
     n_people, n_cells = (150, 15) if quick else (500, 60)
-    org = synthetic_org(n_people, seed=3, span=3)  # support-heavy: many cells per manager
+    # support-heavy, many senior AMs: more cells than managers, leads to choose from
+    org = synthetic_org(n_people, seed=3, span=4, senior_share=0.5)
     t = time.perf_counter()
     plan = plan_cells(org, n_cells=n_cells, max_seconds=25.0)
     ours = time.perf_counter() - t
