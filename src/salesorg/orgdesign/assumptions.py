@@ -437,6 +437,19 @@ DEFAULTS = Assumptions(
             lower=0.05,
         ),
         _A(
+            "coaching_elasticity",
+            0.0,
+            0.0,
+            0.0,
+            "elasticity of bookings to coaching hours",
+            "off by default (the saturating curve is used); set from history by "
+            "salesorg.orgdesign.calibrate when the data can tell (then coaching_max_lift = 0)",
+            "assumption",
+            dist="fixed",
+            lower=-1.0,
+            upper=2.0,
+        ),
+        _A(
             "team_quota_effect",
             0.0,
             -0.08,
@@ -451,11 +464,12 @@ DEFAULTS = Assumptions(
         _A(
             "shrinkage_strength",
             1.0,
-            0.5,
-            2.0,
+            1.0,
+            1.0,
             "multiplier on the prior precision",
-            "empirical Bayes (James-Stein); 1 = the estimated between-person variance",
+            "empirical Bayes (Efron & Morris 1975); 1 = the estimated between-person variance; used when fitting baselines, not sampled",
             "assumption",
+            dist="fixed",
             lower=0.01,
         ),
         _A(

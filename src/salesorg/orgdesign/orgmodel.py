@@ -43,9 +43,13 @@ class OrgModel:
     ``people`` columns: ``person_id``, ``name``, ``role``, ``family``, ``unit_id``,
     ``manager_id``, ``country``, ``hired_on``, ``tenure_years``, ``cost`` (per year, reporting
     currency), ``bookings`` (trailing window), ``quota`` (individual quota in the window),
-    ``attainment`` (bookings ÷ quota), ``cell_id`` (set in cell scenarios).
+    ``attainment`` (bookings ÷ quota), ``potential`` (annual revenue of the accounts the
+    person has deals with, ``accounts.revenue``), ``industry`` (their accounts' most frequent
+    industry), ``cell_id`` (set in cell scenarios).
     ``history`` holds won bookings per seller per quarter (``person_id``, ``quarter``,
-    ``bookings``) for calibration and the outcome model's baselines.
+    ``bookings``) for calibration and the outcome model's baselines. A scenario is an
+    ``OrgModel`` too: ``name``, whether reporting is ``automated`` by salesorg, the
+    ``team_quota_share`` of cells and assumption ``overrides``.
     """
 
     as_of: dt.date
@@ -56,6 +60,10 @@ class OrgModel:
     window_days: int = 365
     automated: bool = False
     notes: list[str] = field(default_factory=list)
+    name: str = "baseline"
+    team_quota_share: float = 0.0
+    overrides: dict[str, object] = field(default_factory=dict)
+    description: str = ""
 
     def spans(self) -> pd.DataFrame:
         """Every person with direct reports: ``manager_id``, ``name``, ``family``, ``span``,
@@ -197,6 +205,22 @@ def build_org(
         .rename(columns={"owner_id": "person_id", "amount": "bookings"})
     )
 
+    # account potential (sum of the annual revenue of the accounts a person owns deals with)
+    # and main industry, used by the cell optimiser for fit and balance
+    acc = store.table("accounts")  # type: ignore[attr-defined]
+    pairs = st.select("owner_id", "account_id").distinct()
+    pa = pairs.join(acc, pairs.account_id == acc.account_id)
+    pa = pa.select(owner_id=pairs.owner_id, revenue=acc.revenue, industry=acc.industry).execute()
+    frame["potential"] = (
+        frame["person_id"].map(pa.groupby("owner_id")["revenue"].sum()).astype(float)
+    )
+    ind = (
+        pa.dropna(subset=["industry"])
+        .groupby("owner_id")["industry"]
+        .agg(lambda x: x.value_counts().index[0])
+    )
+    frame["industry"] = frame["person_id"].map(ind)
+
     # individual quotas whose period lies in the window, converted to the reporting currency
     q = store.table("quotas")  # type: ignore[attr-defined]
     q = q.filter((q.kind == "individual") & (q.period_start >= start) & (q.period_end <= day))
@@ -227,6 +251,8 @@ def build_org(
         "bookings",
         "quota",
         "attainment",
+        "potential",
+        "industry",
         "cell_id",
     ]
     frame = frame[cols].sort_values("person_id").reset_index(drop=True)
