@@ -109,10 +109,23 @@ def _impact(ctx: DemoContext) -> list[str]:
     return list(demo_outputs(ctx.store, ctx.out))
 
 
+@demo_step("org-design scenarios")
+def _scenarios(ctx: DemoContext) -> list[str]:
+    """Baseline (1:8) against span 1:14 and working-supervisor cells, as text and HTML."""
+    from salesorg.orgdesign import demo_comparison
+
+    text, path = demo_comparison(ctx.store, ctx.out)
+    return [*text.splitlines(), f"scenario comparison: {path}"]
+
+
 def next_steps(db: str) -> list[str]:
     """Commands worth trying on the demo store (shown after the summary)."""
     flag = "" if db in ("", "salesorg.duckdb", "./salesorg.duckdb") else f" --db {db}"
     return [
+        f"salesorg review --unit T-STR --out pack.pdf{flag}",
+        f"salesorg forecast --period 2026Q4 --by unit{flag}",
+        f"salesorg scenario compare baseline span:14 cells --out scenarios.pdf{flag}",
+        f"salesorg impact solution-selling --metric solution-share --out impact.html{flag}",
         f"salesorg metrics win-rate --by unit{flag}",
         f"salesorg metrics attainment --by quarter{flag}",
         f"salesorg metrics pipeline --by owner --format json{flag}",
