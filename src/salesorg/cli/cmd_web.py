@@ -37,8 +37,10 @@ def users_add(
 
     Example: echo 's3cret-pass' | salesorg users add ann@example.com --role am --person A1
     """
-    from salesorg.web.users import add_user
+    from salesorg.web.users import ROLES, add_user
 
+    if role not in ROLES:
+        raise ConfigError(f"unknown role {role!r} — use one of {', '.join(ROLES)}")
     password = _read_password()
     with Store.open(db) as store:
         user = add_user(store, email, role=role, password=password, person_id=person, actor="cli")
