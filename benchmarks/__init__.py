@@ -1,0 +1,1 @@
+"""salesorg's performance suite (``make bench``); not part of ``make test``."""

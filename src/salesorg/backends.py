@@ -1,0 +1,176 @@
+"""Stores on other Ibis backends: Spark, Postgres and any warehouse Ibis speaks to.
+
+``--db`` takes a DuckDB path (the default) or a URL:
+
+=====================================  =====================================================
+``duckdb://PATH``                       the embedded default, spelled as a URL
+``pyspark://local?warehouse=DIR``       a local SparkSession (``local[2]``); tables persist in
+                                        DIR as Parquet (one folder per table)
+``pyspark://?master=URL&database=DB``   a Spark cluster (``spark://host:7077``, ``yarn``, ...)
+                                        whose catalog database DB holds the tables
+``postgres://user:pw@host:port/db``     PostgreSQL (e.g. a CRM replica)
+``snowflake://...``, ``bigquery://...``, any other URL :func:`ibis.connect` accepts
+``trino://...``, ``mssql://...``
+=====================================  =====================================================
+
+Metrics, point-in-time views and the review are Ibis expressions, so they compile to the
+backend's SQL and run where the data lives; only small results come back. Tables must have the
+names and columns of :mod:`salesorg.model` (or be views with those names); when a warehouse's
+``opportunity_history`` has no ``valid_to`` column, it is derived in the query with a window
+function (pushed down too, but slower than a stored interval).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import ibis
+
+from salesorg.errors import ReadOnlyError, StoreError
+from salesorg.model import OPEN_END, TABLES
+
+__all__ = ["WAREHOUSE_SCHEMES", "copy_store", "is_warehouse_url", "open_warehouse"]
+
+WAREHOUSE_SCHEMES = (
+    "pyspark",
+    "postgres",
+    "postgresql",
+    "snowflake",
+    "bigquery",
+    "trino",
+    "mssql",
+    "mysql",
+    "databricks",
+    "polars",
+)
+
+
+def is_warehouse_url(db: str | os.PathLike[str] | None) -> bool:
+    """True when ``db`` names a non-DuckDB backend by URL scheme."""
+    if db is None:
+        return False
+    scheme = str(db).split("://", 1)[0] if "://" in str(db) else ""
+    return scheme in WAREHOUSE_SCHEMES
+
+
+def _spark_session(url: str) -> Any:
+    """A SparkSession for a ``pyspark://`` URL (settings from shared/STACK.md)."""
+    parsed = urlparse(url)
+    query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    master = query.get("master") or (
+        "local[2]" if parsed.hostname in (None, "local") else parsed.hostname
+    )
+    scratch = query.get("scratch") or tempfile.mkdtemp(prefix="salesorg-spark-")
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(query.get("app", "salesorg"))
+        .config("spark.sql.warehouse.dir", str(Path(scratch) / "spark-warehouse"))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", query.get("partitions", "4"))
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={scratch}")
+    )
+    return builder.getOrCreate()
+
+
+class _SparkParquetCatalog:
+    """Tables of a local Spark store, kept as Parquet folders ``DIR/<table>``."""
+
+    def __init__(self, session: Any, warehouse: Path):
+        self.session = session
+        self.warehouse = warehouse
+        warehouse.mkdir(parents=True, exist_ok=True)
+        for child in warehouse.iterdir():
+            if child.is_dir() and child.name in TABLES:
+                session.read.parquet(str(child)).createOrReplaceTempView(child.name)
+
+    def write(self, name: str, arrow_table: Any) -> None:
+        names = TABLES[name].names
+        rows = [tuple(r.get(c) for c in names) for r in arrow_table.to_pylist()]
+        sdf = self.session.createDataFrame(rows, _spark_schema(name))
+        sdf.write.mode("overwrite").parquet(str(self.warehouse / name))
+        self.session.read.parquet(str(self.warehouse / name)).createOrReplaceTempView(name)
+
+
+def _spark_type(duck_type: str) -> str:
+    t = duck_type.upper()
+    return {
+        "VARCHAR": "string",
+        "BIGINT": "bigint",
+        "INTEGER": "int",
+        "DOUBLE": "double",
+        "BOOLEAN": "boolean",
+        "DATE": "date",
+        "TIMESTAMP": "timestamp",
+    }.get(t, t.lower())
+
+
+def _spark_schema(name: str) -> str:
+    return ", ".join(f"`{c.name}` {_spark_type(c.type)}" for c in TABLES[name].columns)
+
+
+def open_warehouse(url: str, *, read_only: bool = False) -> Any:
+    """Open a :class:`WarehouseStore` for ``url`` (see the module docstring for the forms)."""
+    from salesorg.store import WarehouseStore
+
+    scheme = url.split("://", 1)[0]
+    catalog = None
+    try:
+        if scheme == "pyspark":
+            session = _spark_session(url)
+            parsed = urlparse(url)
+            query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+            backend = ibis.pyspark.connect(session)
+            if "warehouse" in query:
+                catalog = _SparkParquetCatalog(session, Path(query["warehouse"]).expanduser())
+            elif "database" in query:
+                session.catalog.setCurrentDatabase(query["database"])
+        else:
+            backend = ibis.connect(url.replace("postgresql://", "postgres://", 1))
+    except ImportError as exc:
+        group = (
+            "spark"
+            if scheme == "pyspark"
+            else "postgres"
+            if scheme.startswith("postgres")
+            else scheme
+        )
+        raise StoreError(
+            f"{url}: the {scheme} backend is not installed — pip install 'salesorg[{group}]'"
+        ) from exc
+    except Exception as exc:
+        raise StoreError(f"{url}: cannot connect — {exc}") from exc
+    return WarehouseStore(backend, path=url, read_only=read_only, catalog=catalog)
+
+
+def history_with_valid_to(history: ibis.Table) -> ibis.Table:
+    """Derive ``valid_to`` (the next change of the same opportunity) when a table lacks it."""
+    if "valid_to" in history.columns:
+        return history
+    w = ibis.window(group_by=history.opportunity_id, order_by=history.changed_at)
+    nxt = history.changed_at.lead().over(w)
+    return history.mutate(valid_to=nxt.coalesce(ibis.timestamp(OPEN_END)))
+
+
+def copy_store(
+    source: Any, target: Any, *, tables: tuple[str, ...] | None = None
+) -> dict[str, int]:
+    """Copy the model's tables from one store to another (e.g. DuckDB to Spark or Postgres).
+
+    Returns rows copied per table. The target's tables are replaced.
+    """
+    if target.read_only:
+        raise ReadOnlyError(f"{target.path} is open read-only")
+    counts: dict[str, int] = {}
+    for name in tables or tuple(TABLES):
+        arrow = source.table(name).to_pyarrow()
+        target.replace_table(name, arrow)
+        counts[name] = arrow.num_rows
+    return counts
