@@ -64,24 +64,36 @@ class StorePool:
 class NavItem:
     path: str
     label: str
-    module: str | None = None  # engine module the page needs on main
+    page: str | None = None  # our page module (salesorg.web.pages_*), added with its engine
     roles: tuple[str, ...] | None = None  # None: every role
 
     def available(self) -> bool:
-        return self.module is None or importlib.util.find_spec(self.module) is not None
+        if self.page is None:
+            return True
+        from salesorg.web.pages import ENGINE_PAGES
+
+        engine = ENGINE_PAGES.get(self.page)
+        return engine is not None and all(
+            importlib.util.find_spec(m) is not None for m in (self.page, engine)
+        )
 
 
-#: The navigation; a page whose engine is not installed is simply absent.
+#: The navigation; a page whose engine (or page module) is not installed is simply absent.
 NAV: tuple[NavItem, ...] = (
     NavItem("/", "Home"),
-    NavItem("/review", "Review", "salesorg.review"),
+    NavItem("/review", "Review", "salesorg.web.pages_review"),
     NavItem("/opportunities", "Opportunities"),
-    NavItem("/forecast", "Forecast", "salesorg.forecast"),
+    NavItem("/forecast", "Forecast", "salesorg.web.pages_forecast"),
     NavItem("/people", "People"),
-    NavItem("/scenarios", "Scenarios", "salesorg.orgdesign", ("director", "gm", "revops", "admin")),
-    NavItem("/impact", "Impact", "salesorg.impact"),
-    NavItem("/comp", "Comp", "salesorg.comp"),
-    NavItem("/imports", "Imports", "salesorg.ingest", ("revops", "admin")),
+    NavItem(
+        "/scenarios",
+        "Scenarios",
+        "salesorg.web.pages_scenarios",
+        ("director", "gm", "revops", "admin"),
+    ),
+    NavItem("/impact", "Impact", "salesorg.web.pages_impact"),
+    NavItem("/comp", "Comp", "salesorg.web.pages_comp"),
+    NavItem("/imports", "Imports", "salesorg.web.pages_imports", ("revops", "admin")),
     NavItem("/admin/users", "Users", None, ("admin",)),
     NavItem("/admin/audit", "Audit log", None, ("admin",)),
 )
@@ -130,7 +142,7 @@ def create_app(
     the store's settings, so sessions survive a restart. ``today`` is the clock used for
     "as of today" (visibility and default dates); tests pass a fixed one.
     """
-    from salesorg.web import api, pages
+    from salesorg.web import api, downloads, pages
 
     pool = StorePool(db_path)
     app = FastAPI(
@@ -229,6 +241,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(downloads.router)
     for extra in pages.engine_routers():
         app.include_router(extra)
     return app

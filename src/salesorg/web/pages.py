@@ -137,6 +137,7 @@ def opportunities(
         as_of=day,
         q=q or "",
         open_only=open_only,
+        download_query=urlencode(base),
         prev_url=f"?{urlencode({**base, 'page': page - 1})}" if page > 1 else None,
         next_url=f"?{urlencode({**base, 'page': page + 1})}" if page < pages else None,
     )
@@ -218,7 +219,7 @@ def audit_page(
 ) -> Response:
     store = request.app.state.pool.get()
     rows = store.con.execute(
-        "SELECT at, actor, action, target, detail FROM audit_log ORDER BY at DESC LIMIT ? OFFSET ?",
+        'SELECT "at", actor, action, target, detail FROM audit_log ORDER BY "at" DESC LIMIT ? OFFSET ?',
         [PAGE, (page - 1) * PAGE],
     ).fetchall()
     keys = ("at", "actor", "action", "target", "detail")
