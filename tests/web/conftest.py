@@ -84,3 +84,9 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def unlimited() -> LoginLimiter:
     return LoginLimiter(attempts=10_000)
+
+
+@pytest.fixture(scope="session")
+def base_url() -> None:
+    """Replaces pytest-base-url's fixture (deprecated style in pytest 9; the tests use live URLs)."""
+    return None
