@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
 
-from salesorg.web.app import request_scope
+from salesorg.web.app import cached, request_scope
 from salesorg.web.auth import api_user
 from salesorg.web.queries import opportunity_detail, opportunity_page, org_chart
 from salesorg.web.users import User
@@ -111,8 +111,18 @@ def opportunities(
     day = _as_of(request, as_of)
     scope = request_scope(request, user)
     store = request.app.state.pool.get()
-    items, total = opportunity_page(
-        store, scope, as_of=day, limit=limit, offset=offset, q=q, open_only=open_only
+    items, total = cached(
+        request,
+        "api-opportunities",
+        scope,
+        day,
+        limit,
+        offset,
+        q,
+        open_only,
+        compute=lambda: opportunity_page(
+            store, scope, as_of=day, limit=limit, offset=offset, q=q, open_only=open_only
+        ),
     )
     return {"items": items, "total": total, "limit": limit, "offset": offset, "as_of": day}
 

@@ -34,10 +34,11 @@ from salesorg.web.auth import (
     SessionCodec,
     new_session,
 )
+from salesorg.web.cache import ResultCache
 from salesorg.web.scope import Scope, scope_for
 from salesorg.web.users import User
 
-__all__ = ["NAV", "StorePool", "create_app", "render"]
+__all__ = ["NAV", "StorePool", "cached", "create_app", "render", "request_scope"]
 
 HERE = Path(__file__).parent
 
@@ -162,7 +163,7 @@ def create_app(
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.templates.env.globals["fmt_money"] = _fmt_money
     app.state.scope_cache = {}
-    app.state.cache = {}
+    app.state.cache = ResultCache()
 
     @app.middleware("http")
     async def session_and_headers(request: Request, call_next: Any) -> Response:
@@ -263,6 +264,12 @@ def _fmt_money(value: Any, currency: str = "") -> str:
         return str(value)
     s = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.2f}"
     return f"{s} {currency}".strip()
+
+
+def cached(request: Request, name: str, scope: Scope, *key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()`` through the app's result cache, keyed by page, scope and parameters."""
+    cache: ResultCache = request.app.state.cache
+    return cache.get_or_compute((name, scope.key, *key), compute)
 
 
 SCOPE_TTL_S = 60.0

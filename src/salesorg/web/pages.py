@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from salesorg.errors import SalesorgError
-from salesorg.web.app import NAV, render, request_scope
+from salesorg.web.app import NAV, cached, render, request_scope
 from salesorg.web.auth import admin_user, check_csrf, new_session, page_user
 from salesorg.web.queries import (
     opportunity_detail,
@@ -93,7 +93,9 @@ def home(request: Request, user: UserDep) -> Response:
     today = request.app.state.today()
     scope = request_scope(request, user)
     store = request.app.state.pool.get()
-    summary = scope_summary(store, scope, as_of=today)
+    summary = cached(
+        request, "summary", scope, today, compute=lambda: scope_summary(store, scope, as_of=today)
+    )
     return render(
         request,
         "home.html",
@@ -116,14 +118,18 @@ def opportunities(
 ) -> Response:
     day = parse_as_of(request, as_of)
     store = request.app.state.pool.get()
-    rows, total = opportunity_page(
-        store,
-        request_scope(request, user),
-        as_of=day,
-        limit=PAGE,
-        offset=(page - 1) * PAGE,
-        q=q,
-        open_only=open_only,
+    scope = request_scope(request, user)
+    rows, total = cached(
+        request,
+        "opportunities",
+        scope,
+        day,
+        q,
+        open_only,
+        page,
+        compute=lambda: opportunity_page(
+            store, scope, as_of=day, limit=PAGE, offset=(page - 1) * PAGE, q=q, open_only=open_only
+        ),
     )
     base = {"as_of": day.isoformat(), "q": q or "", "open_only": "true" if open_only else ""}
     pages = max(1, -(-total // PAGE))
@@ -159,7 +165,8 @@ def opportunity(
 def people(request: Request, user: UserDep, as_of: str | None = None) -> Response:
     day = parse_as_of(request, as_of)
     store = request.app.state.pool.get()
-    units = org_chart(store, request_scope(request, user), as_of=day)
+    scope = request_scope(request, user)
+    units = cached(request, "org", scope, day, compute=lambda: org_chart(store, scope, as_of=day))
     spans = [m["span"] for u in units for m in u["members"] if m["span"] > 0]
     return render(
         request,
