@@ -22,8 +22,11 @@ function (pushed down too, but slower than a stored interval).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -32,8 +35,16 @@ import ibis
 
 from salesorg.errors import ReadOnlyError, StoreError
 from salesorg.model import OPEN_END, TABLES
+from salesorg.store import Store
 
-__all__ = ["WAREHOUSE_SCHEMES", "copy_store", "is_warehouse_url", "open_warehouse"]
+__all__ = [
+    "WAREHOUSE_SCHEMES",
+    "WarehouseStore",
+    "copy_store",
+    "history_with_valid_to",
+    "is_warehouse_url",
+    "open_warehouse",
+]
 
 WAREHOUSE_SCHEMES = (
     "pyspark",
@@ -118,8 +129,6 @@ def _spark_schema(name: str) -> str:
 
 def open_warehouse(url: str, *, read_only: bool = False) -> Any:
     """Open a :class:`WarehouseStore` for ``url`` (see the module docstring for the forms)."""
-    from salesorg.store import WarehouseStore
-
     scheme = url.split("://", 1)[0]
     catalog = None
     try:
@@ -174,3 +183,129 @@ def copy_store(
         target.replace_table(name, arrow)
         counts[name] = arrow.num_rows
     return counts
+
+
+class WarehouseStore(Store):
+    """A store on another Ibis backend (Spark, Postgres, a warehouse); see :mod:`salesorg.backends`.
+
+    Reading is the same as for a DuckDB store (``table(name)`` gives Ibis tables, so metrics and
+    the review run there unchanged). Writing is limited to replacing or appending whole tables
+    (:func:`salesorg.backends.copy_store`); imports with validation run on DuckDB.
+    """
+
+    def __init__(self, backend: Any, *, path: str, read_only: bool = False, catalog: Any = None):
+        self.con = None  # type: ignore[assignment]
+        self.ibis = backend
+        self.path = path
+        self.read_only = read_only
+        self.catalog = catalog
+        self._in_transaction = False
+
+    def close(self) -> None:
+        disconnect = getattr(self.ibis, "disconnect", None)
+        if disconnect is not None and not self.path.startswith("pyspark"):
+            disconnect()
+
+    def _has(self, name: str) -> bool:
+        return name in set(self.ibis.list_tables())
+
+    def table(self, name: str) -> ibis.Table:
+        if name not in TABLES:
+            raise StoreError(f"unknown table {name!r}; tables: {', '.join(TABLES)}")
+        if not self._has(name):
+            raise StoreError(
+                f"{self.path}: table {name!r} not found — copy data there with "
+                f"`salesorg copy-to {self.path}` or create a view named {name}"
+            )
+        t = self.ibis.table(name)
+        if name == "opportunity_history":
+            t = history_with_valid_to(t)
+        return t
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        if not self._has("settings"):
+            return default
+        t = self.ibis.table("settings")
+        rows = t.filter(t.key == key).select("value").execute()
+        return str(rows["value"].iloc[0]) if len(rows) else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        import pyarrow as pa
+
+        self._check_writable()
+        current = (
+            self.ibis.table("settings").to_pyarrow().to_pylist() if self._has("settings") else []
+        )
+        rows = [r for r in current if r["key"] != key] + [{"key": key, "value": value}]
+        self.replace_table("settings", pa.Table.from_pylist(rows))
+
+    def count(self, name: str) -> int:
+        return int(self.table(name).count().execute())
+
+    def query(self, sql: str, params: list[Any] | None = None) -> Any:
+        head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+        if head not in ("SELECT", "WITH") or ";" in sql.strip().rstrip(";"):
+            raise ReadOnlyError(
+                "refused: give exactly one SELECT statement — `salesorg sql` is read-only"
+            )
+        return self.ibis.sql(sql).execute()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        raise StoreError(
+            f"{self.path}: transactional writes (imports) run on a DuckDB store; "
+            "import there, then `salesorg copy-to` this backend"
+        )
+        yield  # pragma: no cover
+
+    def replace_table(self, name: str, frame: Any) -> None:
+        import pyarrow as pa
+
+        self._check_writable()
+        arrow = (
+            frame
+            if isinstance(frame, pa.Table)
+            else pa.Table.from_pandas(frame, preserve_index=False)
+        )
+        if self.catalog is not None:
+            self.catalog.write(name, arrow)
+        else:
+            self.ibis.create_table(name, arrow, overwrite=True)
+
+    def insert_frame(self, name: str, frame: Any) -> int:
+        import pyarrow as pa
+
+        arrow = (
+            frame
+            if isinstance(frame, pa.Table)
+            else pa.Table.from_pandas(frame, preserve_index=False)
+        )
+        if self._has(name):
+            old = self.ibis.table(name).to_pyarrow()
+            arrow = pa.concat_tables([old, arrow.select(old.column_names).cast(old.schema)])
+        self.replace_table(name, arrow)
+        return len(frame)
+
+    def refresh_valid_to(self, opportunity_ids_sql: str | None = None) -> None:
+        """Nothing to do: ``valid_to`` is derived in queries when the table lacks it."""
+
+    def audit(
+        self, actor: str, action: str, target: str | None = None, detail: str | None = None
+    ) -> None:
+
+        import pyarrow as pa
+
+        self.insert_frame(
+            "audit_log",
+            pa.Table.from_pylist(
+                [
+                    {
+                        "at": dt.datetime.now(),
+                        "actor": actor,
+                        "action": action,
+                        "target": target,
+                        "detail": detail,
+                    }
+                ]
+            ),
+        )

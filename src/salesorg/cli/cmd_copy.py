@@ -12,7 +12,9 @@ from salesorg.store import Store
 def register(app: typer.Typer) -> None:
     @app.command("copy-to")
     def copy_to(
-        target: str = typer.Argument(..., help="target database path or URL, e.g. pyspark://local?warehouse=DIR"),
+        target: str = typer.Argument(
+            ..., help="target database path or URL, e.g. pyspark://local?warehouse=DIR"
+        ),
         db: str = DbOption,
         fmt: Format = FormatOption,
     ) -> None:

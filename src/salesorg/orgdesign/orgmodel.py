@@ -67,7 +67,9 @@ class OrgModel:
         return layers_of(self.people)
 
     def headcount(self) -> dict[str, int]:
-        return {str(k): int(v) for k, v in self.people["family"].value_counts().sort_index().items()}
+        return {
+            str(k): int(v) for k, v in self.people["family"].value_counts().sort_index().items()
+        }
 
     @property
     def managers(self) -> int:
@@ -101,11 +103,17 @@ def spans_of(people: pd.DataFrame) -> pd.DataFrame:
     rep = p[p["manager_id"].notna()]
     seller = rep["family"].isin(SELLERS)
     g = rep.assign(is_seller=seller.astype(int)).groupby("manager_id")
-    out = g.agg(span=("person_id", "size"), sellers=("is_seller", "sum"),
-                bookings=("bookings", "sum"), quota=("quota", "sum")).reset_index()
+    out = g.agg(
+        span=("person_id", "size"),
+        sellers=("is_seller", "sum"),
+        bookings=("bookings", "sum"),
+        quota=("quota", "sum"),
+    ).reset_index()
     info = p.set_index("person_id")[["name", "family"]]
     out = out.join(info, on="manager_id")
-    out["attainment"] = np.where(out["quota"] > 0, out["bookings"] / out["quota"].where(out["quota"] > 0, 1), np.nan)
+    out["attainment"] = np.where(
+        out["quota"] > 0, out["bookings"] / out["quota"].where(out["quota"] > 0, 1), np.nan
+    )
     cols = ["manager_id", "name", "family", "span", "sellers", "bookings", "quota", "attainment"]
     return out[cols].sort_values("manager_id").reset_index(drop=True)
 
@@ -132,8 +140,9 @@ def _quarter(d: pd.Series) -> pd.Series:
     return d.dt.year.astype(str) + "Q" + d.dt.quarter.astype(str)
 
 
-def build_org(store: object, as_of: dt.date | str, *, window_days: int = 365,
-              history_quarters: int = 8) -> OrgModel:
+def build_org(
+    store: object, as_of: dt.date | str, *, window_days: int = 365, history_quarters: int = 8
+) -> OrgModel:
     """The organisation at the end of ``as_of`` with trailing-window bookings and quotas.
 
     Raises:
@@ -153,8 +162,14 @@ def build_org(store: object, as_of: dt.date | str, *, window_days: int = 365,
         else_=j.cost_per_year.cast("float64") * j.rate,
     )
     frame = j.select(
-        person_id=line.person_id, name=j.name, role=j.role, unit_id=line.unit_id,
-        manager_id=line.manager_id, country=j.country, hired_on=j.hired_on, cost=cost,
+        person_id=line.person_id,
+        name=j.name,
+        role=j.role,
+        unit_id=line.unit_id,
+        manager_id=line.manager_id,
+        country=j.country,
+        hired_on=j.hired_on,
+        cost=cost,
     ).execute()
     if frame.empty:
         raise DataError(
@@ -175,15 +190,20 @@ def build_org(store: object, as_of: dt.date | str, *, window_days: int = 365,
     recent = won[pd.to_datetime(won["close_date"]) > pd.Timestamp(start)]
     bk = recent.groupby("owner_id")["amount"].sum()
     frame["bookings"] = frame["person_id"].map(bk).fillna(0.0)
-    history = (won.groupby(["owner_id", "quarter"])["amount"].sum().reset_index()
-               .rename(columns={"owner_id": "person_id", "amount": "bookings"}))
+    history = (
+        won.groupby(["owner_id", "quarter"])["amount"]
+        .sum()
+        .reset_index()
+        .rename(columns={"owner_id": "person_id", "amount": "bookings"})
+    )
 
     # individual quotas whose period lies in the window, converted to the reporting currency
     q = store.table("quotas")  # type: ignore[attr-defined]
     q = q.filter((q.kind == "individual") & (q.period_start >= start) & (q.period_end <= day))
     q = q.left_join(rates, q.currency == rates.currency)
-    amt = ibis.cases((q.currency == rc, q.amount.cast("float64")),
-                     else_=q.amount.cast("float64") * q.rate)
+    amt = ibis.cases(
+        (q.currency == rc, q.amount.cast("float64")), else_=q.amount.cast("float64") * q.rate
+    )
     qs = q.group_by(q.holder_id).aggregate(quota=amt.sum()).execute()
     frame["quota"] = frame["person_id"].map(qs.set_index("holder_id")["quota"]).astype(float)
     frame["attainment"] = frame["bookings"] / frame["quota"].where(frame["quota"] > 0)
@@ -193,8 +213,29 @@ def build_org(store: object, as_of: dt.date | str, *, window_days: int = 365,
         n = int(frame["cost"].eq(0).sum())
         notes.append(f"{n} people have no cost_per_year (counted as 0 in cost of sales)")
     units = store.table("units").execute()  # type: ignore[attr-defined]
-    cols = ["person_id", "name", "role", "family", "unit_id", "manager_id", "country", "hired_on",
-            "tenure_years", "cost", "bookings", "quota", "attainment", "cell_id"]
+    cols = [
+        "person_id",
+        "name",
+        "role",
+        "family",
+        "unit_id",
+        "manager_id",
+        "country",
+        "hired_on",
+        "tenure_years",
+        "cost",
+        "bookings",
+        "quota",
+        "attainment",
+        "cell_id",
+    ]
     frame = frame[cols].sort_values("person_id").reset_index(drop=True)
-    return OrgModel(as_of=day, currency=rc, people=frame, units=units, history=history,
-                    window_days=window_days, notes=notes)
+    return OrgModel(
+        as_of=day,
+        currency=rc,
+        people=frame,
+        units=units,
+        history=history,
+        window_days=window_days,
+        notes=notes,
+    )
