@@ -7,13 +7,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from web_support import PASSWORD, TODAY, TestClient, add_tiny_users, load_tiny_company, login
 
+import salesorg.web.users as users_module
 from salesorg.store import Store
 from salesorg.web import create_app
 from salesorg.web.auth import LoginLimiter
 
 __all__ = ["PASSWORD"]
+
+# Cheap argon2 parameters for test users only (verification reads them from each hash); the
+# production defaults cost ~0.1 s a hash on purpose, which adds up over hundreds of logins.
+users_module._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture(scope="session")

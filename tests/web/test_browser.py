@@ -38,8 +38,14 @@ def _shot(page, name: str) -> None:
 
 @pytest.mark.parametrize(
     "email",
-    ["a1@tiny.example", "m1@tiny.example", "dir@tiny.example", "g1@tiny.example",
-     "ops@tiny.example", "admin@tiny.example"],
+    [
+        "a1@tiny.example",
+        "m1@tiny.example",
+        "dir@tiny.example",
+        "g1@tiny.example",
+        "ops@tiny.example",
+        "admin@tiny.example",
+    ],
 )
 def test_each_role_logs_in_and_sees_only_its_opportunities(page, server, email: str):
     _login(page, server, email)

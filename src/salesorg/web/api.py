@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
 
-from salesorg.web.app import cached, request_scope
+from salesorg.web.app import cached, request_scope, state_for
 from salesorg.web.auth import api_user
 from salesorg.web.queries import opportunity_detail, opportunity_page, org_chart
 from salesorg.web.users import User
@@ -121,7 +121,14 @@ def opportunities(
         q,
         open_only,
         compute=lambda: opportunity_page(
-            store, scope, as_of=day, limit=limit, offset=offset, q=q, open_only=open_only
+            store,
+            scope,
+            as_of=day,
+            limit=limit,
+            offset=offset,
+            q=q,
+            open_only=open_only,
+            state=state_for(request, day),
         ),
     )
     return {"items": items, "total": total, "limit": limit, "offset": offset, "as_of": day}
@@ -138,7 +145,13 @@ def opportunity(
 ) -> dict[str, Any]:
     day = _as_of(request, as_of)
     store = request.app.state.pool.get()
-    found = opportunity_detail(store, request_scope(request, user), opportunity_id, as_of=day)
+    found = opportunity_detail(
+        store,
+        request_scope(request, user),
+        opportunity_id,
+        as_of=day,
+        state=state_for(request, day),
+    )
     if found is None:
         raise HTTPException(404, f"no opportunity {opportunity_id!r} in your scope")
     return found

@@ -36,9 +36,19 @@ from salesorg.web.auth import (
 )
 from salesorg.web.cache import ResultCache
 from salesorg.web.scope import Scope, scope_for
+from salesorg.web.snapshots import StateSnapshots
 from salesorg.web.users import User
 
-__all__ = ["NAV", "StorePool", "cached", "create_app", "render", "request_scope"]
+__all__ = [
+    "NAV",
+    "StorePool",
+    "cached",
+    "create_app",
+    "data_changed",
+    "render",
+    "request_scope",
+    "state_for",
+]
 
 HERE = Path(__file__).parent
 
@@ -164,6 +174,7 @@ def create_app(
     app.state.templates.env.globals["fmt_money"] = _fmt_money
     app.state.scope_cache = {}
     app.state.cache = ResultCache()
+    app.state.snapshots = StateSnapshots(pool.root)
 
     @app.middleware("http")
     async def session_and_headers(request: Request, call_next: Any) -> Response:
@@ -270,6 +281,22 @@ def cached(request: Request, name: str, scope: Scope, *key: Any, compute: Callab
     """``compute()`` through the app's result cache, keyed by page, scope and parameters."""
     cache: ResultCache = request.app.state.cache
     return cache.get_or_compute((name, scope.key, *key), compute)
+
+
+def state_for(request: Request, as_of: dt.date) -> Any:
+    """The materialised opportunity state as of ``as_of`` (an Ibis table; see snapshots)."""
+    from salesorg.web.queries import reporting_currency
+
+    store = request.app.state.pool.get()
+    snapshots: StateSnapshots = request.app.state.snapshots
+    return snapshots.table(store, as_of, reporting_currency=reporting_currency(store))
+
+
+def data_changed(request: Request) -> None:
+    """Forget every cached result and snapshot after a write to the store."""
+    request.app.state.cache.clear()
+    request.app.state.snapshots.clear(request.app.state.pool.get())
+    request.app.state.scope_cache.clear()
 
 
 SCOPE_TTL_S = 60.0

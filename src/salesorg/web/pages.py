@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from salesorg.errors import SalesorgError
-from salesorg.web.app import NAV, cached, render, request_scope
+from salesorg.web.app import NAV, cached, render, request_scope, state_for
 from salesorg.web.auth import admin_user, check_csrf, new_session, page_user
 from salesorg.web.queries import (
     opportunity_detail,
@@ -94,7 +94,11 @@ def home(request: Request, user: UserDep) -> Response:
     scope = request_scope(request, user)
     store = request.app.state.pool.get()
     summary = cached(
-        request, "summary", scope, today, compute=lambda: scope_summary(store, scope, as_of=today)
+        request,
+        "summary",
+        scope,
+        today,
+        compute=lambda: scope_summary(store, scope, as_of=today, state=state_for(request, today)),
     )
     return render(
         request,
@@ -128,7 +132,14 @@ def opportunities(
         open_only,
         page,
         compute=lambda: opportunity_page(
-            store, scope, as_of=day, limit=PAGE, offset=(page - 1) * PAGE, q=q, open_only=open_only
+            store,
+            scope,
+            as_of=day,
+            limit=PAGE,
+            offset=(page - 1) * PAGE,
+            q=q,
+            open_only=open_only,
+            state=state_for(request, day),
         ),
     )
     base = {"as_of": day.isoformat(), "q": q or "", "open_only": "true" if open_only else ""}
@@ -155,7 +166,13 @@ def opportunity(
 ) -> Response:
     day = parse_as_of(request, as_of)
     store = request.app.state.pool.get()
-    opp = opportunity_detail(store, request_scope(request, user), opportunity_id, as_of=day)
+    opp = opportunity_detail(
+        store,
+        request_scope(request, user),
+        opportunity_id,
+        as_of=day,
+        state=state_for(request, day),
+    )
     if opp is None:
         raise HTTPException(404, f"no opportunity {opportunity_id!r} in your scope")
     return render(request, "opportunity.html", opp=opp, as_of=day)

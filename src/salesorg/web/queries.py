@@ -54,7 +54,9 @@ def _rows(frame: Any) -> list[dict[str, Any]]:
     return [jsonable(r) for r in frame.to_dict(orient="records")]
 
 
-def _state(store: Store, as_of: dt.date) -> ibis.Table:
+def _state(store: Store, as_of: dt.date, state: ibis.Table | None = None) -> ibis.Table:
+    if state is not None:
+        return state
     return opportunity_state(store, as_of, reporting_currency=reporting_currency(store))
 
 
@@ -67,13 +69,14 @@ def opportunity_page(
     offset: int = 0,
     q: str | None = None,
     open_only: bool = False,
+    state: ibis.Table | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the opportunities in scope (ordered by ID) and the total count.
 
     ``q`` matches the ID, name or owner (case-insensitive substring, passed as a bound
     literal, never spliced into SQL).
     """
-    state = scope.filter(_state(store, as_of))
+    state = scope.filter(_state(store, as_of, state))
     if q:
         needle = q.strip().lower()
         state = state.filter(
@@ -91,11 +94,16 @@ def opportunity_page(
 
 
 def opportunity_detail(
-    store: Store, scope: Scope, opportunity_id: str, *, as_of: dt.date
+    store: Store,
+    scope: Scope,
+    opportunity_id: str,
+    *,
+    as_of: dt.date,
+    state: ibis.Table | None = None,
 ) -> dict[str, Any] | None:
     """The opportunity's state as of ``as_of`` and its full history, or ``None`` if it does
     not exist or is outside the scope (the two are indistinguishable on purpose)."""
-    state = scope.filter(_state(store, as_of))
+    state = scope.filter(_state(store, as_of, state))
     state = state.filter(state.opportunity_id == ibis.literal(opportunity_id))
     found = state.execute()
     if found.empty:
@@ -115,9 +123,11 @@ def opportunity_detail(
     return opp
 
 
-def scope_summary(store: Store, scope: Scope, *, as_of: dt.date) -> dict[str, Any]:
+def scope_summary(
+    store: Store, scope: Scope, *, as_of: dt.date, state: ibis.Table | None = None
+) -> dict[str, Any]:
     """Headline counts for the home page: open deals and pipeline, won and lost deals."""
-    s = scope.filter(_state(store, as_of))
+    s = scope.filter(_state(store, as_of, state))
     agg = s.aggregate(
         total=s.count(),
         open_count=(~s.is_closed).sum(),
