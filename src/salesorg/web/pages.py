@@ -252,7 +252,9 @@ def audit_page(
 
 
 #: Engine page modules and the engine each needs (added when the engine is installed).
-ENGINE_PAGES: dict[str, str] = {}
+ENGINE_PAGES: dict[str, str] = {
+    "salesorg.web.pages_imports": "salesorg.ingest",
+}
 
 
 def engine_routers() -> list[APIRouter]:

@@ -50,9 +50,7 @@ class StateSnapshots:
                 if name is None:
                     name = f"state_{as_of:%Y%m%d}"
                     expr = opportunity_state(store, as_of, reporting_currency=reporting_currency)
-                    store.ibis.create_table(
-                        name, expr, database=f"{CATALOG}.main", overwrite=True
-                    )
+                    store.ibis.create_table(name, expr, database=f"{CATALOG}.main", overwrite=True)
                     self.builds += 1
                     with self._lock:
                         self._dates[as_of] = name
