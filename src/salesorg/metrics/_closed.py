@@ -1,0 +1,35 @@
+"""Closed deals as of a date: the shared base of bookings, win rate, deal size and cycle time.
+
+A deal counts as closed in a window when, as of ``as_of``, its stage is a closed stage and its
+*close day* lies in the window. The close day is the deal's ``close_date`` (for a closed deal
+the actual close date), or the day of the change that closed it when the export has no close
+date. Amounts are ``amount_rc`` (reporting currency, converted at the latest rate on or before
+``as_of``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+
+from salesorg.metrics.pit import TableSource, opportunity_state
+from salesorg.metrics.window import Window
+
+__all__ = ["closed_deals", "zero"]
+
+
+def closed_deals(source: TableSource, as_of: dt.date | str, window: Window) -> ibis.Table:
+    """Deals closed (won or lost) in ``window``, as known at the end of ``as_of``.
+
+    Columns: those of :func:`~salesorg.metrics.pit.opportunity_state` plus ``close_day``.
+    """
+    s = opportunity_state(source, as_of)
+    s = s.filter(s.is_closed)
+    s = s.mutate(close_day=s.close_date.cast("date").coalesce(s.changed_at.date()))
+    return s.filter(window.contains(s.close_day))
+
+
+def zero(value: ibis.Value) -> ibis.Value:
+    """A sum that is NULL over no rows becomes 0 (an empty group sold nothing)."""
+    return value.coalesce(0)

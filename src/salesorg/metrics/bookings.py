@@ -1,0 +1,35 @@
+"""Bookings: the amount and number of deals won in a window.
+
+``won`` = count of deals won with close day in the window; ``won_amount`` = sum of their
+``amount_rc`` (reporting currency). Grouped by the owner or unit as of ``as_of`` or by the month
+or quarter of the close day. Window and groups: :mod:`salesorg.metrics.window`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+
+from salesorg.metrics._closed import closed_deals, zero
+from salesorg.metrics.pit import TableSource
+from salesorg.metrics.window import Window, add_group, group_key, resolve_window
+
+__all__ = ["bookings"]
+
+
+def bookings(
+    source: TableSource,
+    as_of: dt.date | str,
+    *,
+    by: str | None = None,
+    window: Window | None = None,
+) -> ibis.Table:
+    """Won deals per group: ``won`` (count) and ``won_amount`` (sum of ``amount_rc``)."""
+    window = window or resolve_window(as_of)
+    won = closed_deals(source, as_of, window)
+    won = won.filter(won.is_won)
+    won = add_group(source, won, by, as_of, day="close_day")
+    metrics = {"won": won.count(), "won_amount": zero(won.amount_rc.sum())}
+    key = group_key(by)
+    return won.group_by(key).aggregate(**metrics) if key else won.aggregate(**metrics)

@@ -1,0 +1,41 @@
+"""Average deal size: the mean amount of deals won in the window.
+
+``won`` (count), ``won_amount`` (sum of ``amount_rc``), ``avg_deal_size = won_amount / won``
+and ``median_deal_size`` (the median won amount). Won deals only: lost deals' amounts are
+hopes, not sizes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+
+from salesorg.metrics._closed import closed_deals
+from salesorg.metrics.pit import TableSource
+from salesorg.metrics.window import Window, add_group, group_key, resolve_window
+
+__all__ = ["deal_size"]
+
+
+def deal_size(
+    source: TableSource,
+    as_of: dt.date | str,
+    *,
+    by: str | None = None,
+    window: Window | None = None,
+) -> ibis.Table:
+    """Won deals per group with their mean and median amount (reporting currency)."""
+    window = window or resolve_window(as_of)
+    won = closed_deals(source, as_of, window)
+    won = won.filter(won.is_won)
+    won = add_group(source, won, by, as_of, day="close_day")
+    amt = won.amount_rc.cast("float64")
+    metrics = {
+        "won": won.count(),
+        "won_amount": won.amount_rc.sum(),
+        "avg_deal_size": amt.mean(),
+        "median_deal_size": amt.median(),
+    }
+    key = group_key(by)
+    return won.group_by(key).aggregate(**metrics) if key else won.aggregate(**metrics)
