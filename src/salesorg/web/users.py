@@ -126,6 +126,11 @@ def add_user(
                 "password_hash = coalesce(?, password_hash) WHERE email = ?",
                 [role, person_id, pw_hash, email],
             )
+            if pw_hash is not None:  # a new password also lifts a lock-out
+                con.execute(
+                    "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE email = ?",
+                    [email],
+                )
         else:
             con.execute(
                 "INSERT INTO users (email, role, person_id, password_hash, failed_logins, "
@@ -290,6 +295,5 @@ def demo_users(store: Store, *, as_of: dt.date | None = None) -> list[tuple[str,
         add_user(
             store, DEMO_EMAILS[role], role=role, password=password, person_id=person, actor="demo"
         )
-        set_password(store, DEMO_EMAILS[role], password, actor="demo")
         out.append((DEMO_EMAILS[role], role, password))
     return out
