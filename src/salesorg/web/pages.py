@@ -254,6 +254,7 @@ def audit_page(
 #: Engine page modules and the engine each needs (added when the engine is installed).
 ENGINE_PAGES: dict[str, str] = {
     "salesorg.web.pages_imports": "salesorg.ingest",
+    "salesorg.web.pages_review": "salesorg.review",
 }
 
 
