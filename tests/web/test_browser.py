@@ -103,3 +103,41 @@ def test_logout_from_the_menu_returns_to_login(page, server):
     page.wait_for_url("**/login")
     page.goto(f"{server.url}/opportunities")
     assert "/login" in page.url
+
+
+def test_revops_uploads_a_bad_file_and_sees_the_located_errors(page, server, tmp_path):
+    pytest.importorskip("salesorg.ingest")
+    bad = tmp_path / "people.csv"
+    bad.write_text(
+        "person_id,name,email,role,cost_per_year,currency,hired_on,left_on,country\n"
+        "P10,Bad Cost,,AM,lots,EUR,2024-01-01,,DE\n"
+    )
+    _login(page, server, "ops@tiny.example")
+    page.click("nav >> text=Imports")
+    page.select_option("select[name=preset]", "native")
+    page.set_input_files("input[name=files]", str(bad))
+    page.click("button:has-text('Check files')")
+    _shot(page, "import-errors")
+    row = page.locator("table.problems tbody tr", has_text="cost_per_year")
+    assert row.locator("td").all_inner_texts()[:4] == ["people.csv", "2", "cost_per_year", "lots"]
+    _shot(page, "import-errors")
+
+
+def test_a_manager_reads_the_review_and_drills_down(page, server):
+    pytest.importorskip("salesorg.review")
+    _login(page, server, "g1@tiny.example")
+    page.click("nav >> text=Review")
+    page.fill("input[name=as_of]", "2026-03-31")
+    page.fill("input[name=since]", "2026-03-01")
+    page.click("form.filters button")
+    assert "Weekly review: Company" in page.locator("h1").inner_text()
+    page.click("ul.units >> text=Team 1")
+    page.wait_for_url("**unit=T1**")
+    assert page.locator("h1").inner_text() == "Weekly review: Team 1"
+    assert page.locator("table.exceptions").is_visible()
+    _shot(page, "review-team")
+    with page.expect_download() as info:
+        page.click("a[href^='/download/review.pdf']")
+    path = ARTIFACTS / "review.pdf"
+    info.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF")

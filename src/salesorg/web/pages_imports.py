@@ -61,7 +61,13 @@ def _recent(request: Request) -> list[dict[str, Any]]:
 
 
 def _page(request: Request, status_code: int = 200, **ctx: Any) -> Response:
-    base = {"presets": _presets(), "recent": _recent(request), "problems": None, "result": None}
+    base = {
+        "presets": _presets(),
+        "recent": _recent(request),
+        "problems": None,
+        "result": None,
+        "preset": "native",
+    }
     return render(request, "imports.html", status_code=status_code, **{**base, **ctx})
 
 
