@@ -141,3 +141,15 @@ def test_a_manager_reads_the_review_and_drills_down(page, server):
     path = ARTIFACTS / "review.pdf"
     info.value.save_as(path)
     assert path.read_bytes().startswith(b"%PDF")
+
+
+def test_the_gm_runs_a_scenario_and_watches_it_finish(page, server):
+    pytest.importorskip("salesorg.orgdesign.compare")
+    _login(page, server, "g1@tiny.example")
+    page.click("nav >> text=Scenarios")
+    page.fill("input[name=trials]", "200")
+    page.click("button:has-text('Run')")
+    page.wait_for_url("**/scenarios/*")
+    page.wait_for_selector("#job-status[data-status=done]", timeout=120_000)
+    assert page.locator("h2", has_text="Verdict").is_visible()
+    _shot(page, "scenario-result")
