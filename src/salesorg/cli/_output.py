@@ -112,12 +112,25 @@ def emit(
     from rich.console import Console
     from rich.table import Table
 
+    cells = [[_cell(r.get(c)) for c in cols] for r in rows]
+    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(cols)]
     table = Table(title=title, show_lines=False)
-    for c in cols:
-        table.add_column(c, overflow="fold")
-    for r in rows:
-        table.add_row(*[_cell(r.get(c)) for c in cols])
-    Console(width=max(120, len(cols) * 14)).print(table)
+    for i, c in enumerate(cols):
+        numeric = all(_is_number(r.get(c)) for r in rows) and rows
+        table.add_column(
+            c,
+            justify="right" if numeric else "left",
+            no_wrap=bool(numeric),
+            min_width=min(widths[i], 40) if numeric else None,
+        )
+    for row in cells:
+        table.add_row(*row)
+    Console(width=max(80, sum(min(w, 40) + 3 for w in widths) + 1)).print(table)
+
+
+def _is_number(value: Any) -> bool:
+    v = jsonable(value)
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
 def _columns(rows: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -11,6 +11,9 @@ the two outputs agree by construction.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import json
 from pathlib import Path
 from typing import Any
 
@@ -72,12 +75,24 @@ _env = jinja2.Environment(
 )
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
 def chart_svg(spec: Any) -> str:
     """Render a Vega-Lite spec (an Altair chart or a dict) to an SVG string, offline."""
     import vl_convert as vlc
 
     if hasattr(spec, "to_dict"):
         spec = spec.to_dict()
+    # inline data may hold dates or decimals, which vl_convert's JSON parser refuses
+    spec = json.loads(json.dumps(spec, default=_json_default))
     svg = vlc.vegalite_to_svg(spec)
     # drop the XML prolog if any: the SVG goes inline into HTML
     start = svg.find("<svg")

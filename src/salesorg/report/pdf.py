@@ -36,7 +36,9 @@ h3 { break-after: avoid; }
 .kpis { display: flex; flex-wrap: wrap; }
 .kpi { width: 31%; margin: 0 1% .5rem 0; }
 .table-wrap { overflow: visible; }
-table { width: 100%; font-size: 8pt; }
+table { width: 100%; font-size: 7.5pt; }
+th, td { overflow-wrap: anywhere; padding: .15rem .3rem; }
+td.num, th.num { white-space: normal; }
 tr, .kpi, .chart, .note { break-inside: avoid; }
 thead { display: table-header-group; }
 th { position: static; }

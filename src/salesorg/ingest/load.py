@@ -1,0 +1,251 @@
+"""Running an import: prepare (preset), validate, then apply in ONE transaction.
+
+:func:`import_files` is what ``salesorg import`` calls. The steps:
+
+1. the preset turns the input files into :class:`~salesorg.ingest.validate.Staged` native
+   tables (``native`` reads them as they are; other presets map their export first);
+2. if every input file's SHA-256 was already imported by the same preset, nothing changes and
+   the import is recorded with status ``unchanged``;
+3. every rule is checked (:func:`~salesorg.ingest.validate.check_all`); any problem raises
+   :class:`~salesorg.errors.InputError` with all of them and nothing is written;
+4. inside one ``store.transaction()``: rows are upserted by the table's natural key (a row
+   with a known key replaces the stored one, so re-importing a corrected file updates it),
+   ``opportunity_history.valid_to`` is computed in bulk (one window function, only for the
+   opportunities touched) and one ``imports`` row per file is written.
+
+``validate`` (``dry_run=True``) runs steps 1-3 and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from salesorg.errors import ConfigError, InputError
+from salesorg.ingest.mapping import Mapping
+from salesorg.ingest.readers import file_sha256
+from salesorg.ingest.validate import Staged, check_all
+from salesorg.model import IMPORT_ORDER, OPEN_END, TABLES
+from salesorg.store import Store
+
+__all__ = ["ImportResult", "Options", "Prepared", "import_files"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for on the command line (``--as-of``, ``--mapping``, ...)."""
+
+    mapping: Mapping = field(default_factory=Mapping)
+    strict: bool = False
+    encoding: str | None = None
+    as_of: dt.date | None = None
+
+
+@dataclass
+class Prepared:
+    """A preset's output: native staged tables plus what it mapped or dropped."""
+
+    staged: list[Staged]
+    files: list[Path]
+    report: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)
+    cleanup: list[Callable[[], None]] = field(default_factory=list)
+    message: str | None = None
+
+
+@dataclass
+class ImportResult:
+    """What an import did: ``status`` (ok | unchanged | valid), rows per table, preset report."""
+
+    preset: str
+    status: str
+    rows: dict[str, int]
+    files: list[str]
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "preset": self.preset,
+            "status": self.status,
+            "files": self.files,
+            "rows": self.rows,
+            "report": self.report,
+        }
+
+
+def _ident(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+def _already_imported(store: Store, preset: str, shas: list[str], message: str | None) -> bool:
+    """True if every file was imported before by ``preset`` (with the same ``--as-of``)."""
+    if not shas:
+        return False
+    got = store.con.execute(
+        "SELECT count(DISTINCT sha256) FROM imports WHERE source = ? AND status = 'ok' "
+        "AND message IS NOT DISTINCT FROM ? AND sha256 IN (SELECT unnest(?::VARCHAR[]))",
+        [preset, message, shas],
+    ).fetchall()[0][0]
+    return int(got) == len(set(shas))
+
+
+def _record(
+    store: Store,
+    preset: str,
+    files: list[Path],
+    shas: list[str],
+    rows: int,
+    started: dt.datetime,
+    status: str,
+    message: str | None,
+) -> None:
+    now = dt.datetime.now()
+    for f, sha in zip(files, shas, strict=True):
+        store.con.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [str(uuid.uuid4()), preset, str(f), sha, rows, started, now, status, message],
+        )
+
+
+def _apply(store: Store, staged: list[Staged]) -> dict[str, int]:
+    """Upsert every staged table into the store (inside the caller's transaction)."""
+    con = store.con
+    rows: dict[str, int] = {}
+    by_table = {st.table: st for st in staged}
+    for name in IMPORT_ORDER:
+        st = by_table.get(name)
+        if st is None:
+            continue
+        table = TABLES[name]
+        cols = [c.name for c in table.file_columns]
+        collist = ", ".join(_ident(c) for c in cols)
+        n = int(con.execute(f"SELECT count(*) FROM {st.name}").fetchall()[0][0])
+        rows[name] = n
+        if n == 0:
+            continue
+        if name == "opportunity_history":
+            empty = not con.execute("SELECT 1 FROM opportunity_history LIMIT 1").fetchall()
+            if empty:
+                _first_history_load(store, st.name, collist)
+                continue
+            con.execute(
+                f"INSERT OR REPLACE INTO opportunity_history ({collist}) SELECT {collist} FROM {st.name}"
+            )
+            store.refresh_valid_to(f"SELECT DISTINCT opportunity_id FROM {st.name}")
+            continue
+        empty = not con.execute(f"SELECT 1 FROM {_ident(name)} LIMIT 1").fetchall()
+        verb = "INSERT" if empty else "INSERT OR REPLACE"
+        con.execute(f"{verb} INTO {_ident(name)} ({collist}) SELECT {collist} FROM {st.name}")
+    return rows
+
+
+def _first_history_load(store: Store, staged: str, collist: str) -> None:
+    """Load history into an empty table with ``valid_to`` computed on the way in.
+
+    Exports are usually sorted by opportunity and time. Then each row's ``valid_to`` is the
+    next row's ``changed_at`` (a streaming ``lead`` in file order, no sort of the whole
+    history); the order is verified first, and the result afterwards (one open row per
+    opportunity, every interval positive). Otherwise one window function partitioned by
+    opportunity computes it.
+    """
+    con = store.con
+    runs, opps, disorder = con.execute(
+        f"""SELECT count_if(prev_opp IS DISTINCT FROM opportunity_id), count(DISTINCT opportunity_id),
+                   count_if(prev_opp = opportunity_id AND prev_at >= changed_at)
+            FROM (SELECT opportunity_id, changed_at, lag(opportunity_id) OVER () AS prev_opp,
+                         lag(changed_at) OVER () AS prev_at FROM {staged})"""
+    ).fetchall()[0]
+    if runs == opps and not disorder:
+        con.execute(
+            f"INSERT INTO opportunity_history ({collist}, valid_to) SELECT {collist}, "
+            "CASE WHEN lead(opportunity_id) OVER () = opportunity_id THEN lead(changed_at) OVER () "
+            f"ELSE TIMESTAMP '{OPEN_END}' END FROM {staged}"
+        )
+        open_rows, bad = con.execute(
+            f"SELECT count_if(valid_to = TIMESTAMP '{OPEN_END}'), count_if(valid_to <= changed_at) "
+            "FROM opportunity_history"
+        ).fetchall()[0]
+        if open_rows != opps or bad:
+            store.refresh_valid_to()
+        return
+    con.execute(
+        f"INSERT INTO opportunity_history ({collist}, valid_to) SELECT {collist}, "
+        "coalesce(lead(changed_at) OVER (PARTITION BY opportunity_id ORDER BY changed_at), "
+        f"TIMESTAMP '{OPEN_END}') FROM {staged}"
+    )
+
+
+def _drop_temps(store: Store, staged: list[Staged]) -> None:
+    for st in staged:
+        store.con.execute(f"DROP TABLE IF EXISTS {st.name}")
+
+
+def import_files(
+    store: Store,
+    preset: str,
+    paths: Sequence[str | Path],
+    *,
+    options: Options | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Import (or with ``dry_run`` only validate) ``paths`` with ``preset``.
+
+    Raises :class:`~salesorg.errors.InputError` listing every problem; the store is then
+    exactly as before (no rows, no ``imports`` entry).
+    """
+    from salesorg.ingest.presets import PRESETS
+
+    if preset not in PRESETS:
+        raise ConfigError(f"unknown preset {preset!r} — use one of {', '.join(PRESETS)}")
+    options = options or Options()
+    started = dt.datetime.now()
+    prepared: Prepared = PRESETS[preset](store, [Path(p) for p in paths], options)
+    try:
+        shas = [file_sha256(f) for f in prepared.files]
+        names = [str(f) for f in prepared.files]
+        if not dry_run and _already_imported(store, preset, shas, prepared.message):
+            with store.transaction():
+                _record(
+                    store,
+                    preset,
+                    prepared.files,
+                    shas,
+                    0,
+                    started,
+                    "unchanged",
+                    "same file(s) already imported; nothing changed",
+                )
+            return ImportResult(preset, "unchanged", {}, names, prepared.report)
+        problems = check_all(store.con, prepared.staged, strict=options.strict)
+        if problems:
+            raise InputError(problems)
+        if dry_run:
+            rows = {
+                st.table: int(store.con.execute(f"SELECT count(*) FROM {st.name}").fetchall()[0][0])
+                for st in prepared.staged
+            }
+            return ImportResult(preset, "valid", rows, names, prepared.report)
+        with store.transaction():
+            rows = _apply(store, prepared.staged)
+            for k, v in prepared.settings.items():
+                store.set_setting(k, v)
+            _record(
+                store,
+                preset,
+                prepared.files,
+                shas,
+                sum(rows.values()),
+                started,
+                "ok",
+                prepared.message,
+            )
+            store.audit("cli", f"import {preset}", ", ".join(names), f"rows={rows}")
+        return ImportResult(preset, "ok", rows, names, prepared.report)
+    finally:
+        _drop_temps(store, prepared.staged)
+        for fn in prepared.cleanup:
+            fn()

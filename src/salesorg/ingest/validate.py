@@ -1,0 +1,444 @@
+"""Validation: cast every incoming column to the model's type and check every rule, in SQL.
+
+Each native table's incoming rows (:class:`Staged`) are cast in one pass into a temporary table
+``_in_<table>`` that keeps, next to each typed column, the raw text of any value that did not
+parse (``<col>__bad``). Then one aggregate query per table counts every rule's violations and
+only rules that fired are fetched in detail, so a clean 10-million-row file costs a few scans.
+All problems are collected (capped per rule, with a count of the rest), never only the first.
+
+Rules (see ``docs/data-format.md``): missing required column; unknown column (``--strict``);
+unparseable number/date/timestamp/boolean; empty required value; value below the minimum
+(negative amounts); value outside a fixed list; duplicate natural key (duplicate IDs, duplicate
+history timestamps); reference to an unknown person, unit, account or opportunity; unknown stage
+of the opportunity's pipeline; impossible dates (a change or close date before the opportunity
+was created, ranges that end before they start).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from salesorg.errors import Problem
+from salesorg.ingest.readers import Source, clear_rejects, csv_structure_problems, typed_csv_sql
+from salesorg.model import TABLES, Table
+
+__all__ = ["DETAIL_CAP", "Staged", "check_all"]
+
+#: At most this many problems are listed per rule and table; the rest are counted.
+DETAIL_CAP = 200
+
+_NUMERIC = ("DECIMAL", "DOUBLE", "INTEGER", "BIGINT")
+_WHAT = {
+    "DATE": "not a valid date (use YYYY-MM-DD)",
+    "TIMESTAMP": "not a valid timestamp (use YYYY-MM-DD HH:MM:SS or ISO 8601)",
+    "BOOLEAN": "not a boolean (use true/false)",
+    "INTEGER": "not a whole number",
+    "BIGINT": "not a whole number",
+    "DOUBLE": "not a number",
+}
+
+
+@dataclass
+class Staged:
+    """Incoming rows of one native table: where they come from and how columns map.
+
+    ``columns`` maps native column → SQL expression over the source (usually a quoted header);
+    ``labels`` maps native column → the name to show in problems (the file's header).
+    """
+
+    table: str
+    source: Source
+    columns: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    recode: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: columns whose raw text of unparseable values is kept as ``<col>__bad``
+    bad: set[str] = field(default_factory=set)
+
+    @property
+    def name(self) -> str:
+        return f"_in_{self.table}"
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _ident(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+def _cast_sql(
+    raw: str, type_: str, *, text_source: bool, decimal_comma: bool
+) -> tuple[str, str | None]:
+    """(typed expression, normalised text expression for error reporting or None)."""
+    if type_ == "VARCHAR":
+        return (f"nullif(trim({raw}), '')" if text_source else raw), None
+    if not text_source:
+        return f"TRY_CAST({raw} AS {type_})", f"CAST({raw} AS VARCHAR)"
+    norm = f"nullif(trim({raw}), '')"
+    if decimal_comma and type_.startswith(_NUMERIC):
+        norm = f"replace(replace({norm}, '.', ''), ',', '.')"
+    if type_ == "BOOLEAN":
+        norm = (
+            f"CASE lower({norm}) WHEN 'yes' THEN 'true' WHEN 'no' THEN 'false' "
+            f"WHEN 'y' THEN 'true' WHEN 'n' THEN 'false' ELSE lower({norm}) END"
+        )
+    return f"TRY_CAST({norm} AS {type_})", norm
+
+
+def _selects(st: Staged, *, text: bool, typed_source: bool = False) -> tuple[list[str], set[str]]:
+    """SELECT items casting the source to the model's types, plus ``__bad`` raw-text columns."""
+    table = TABLES[st.table]
+    src = st.source
+    selects = []
+    bad: set[str] = set()
+    if src.has_row:
+        selects.append("_row")
+    if "_file" in src.columns:
+        selects.append("_file")
+    for c in table.file_columns:
+        raw = st.columns.get(c.name)
+        if raw is None:
+            default = (
+                f"CAST({_q(c.default)} AS {c.type})"
+                if c.default is not None
+                else f"CAST(NULL AS {c.type})"
+            )
+            selects.append(f"{default} AS {_ident(c.name)}")
+            continue
+        header = raw.strip('"').replace('""', '"')
+        same_type = (typed_source and raw.startswith('"')) or src.types.get(header) == c.type
+        if c.name in st.recode:
+            cases = " ".join(f"WHEN {_q(k)} THEN {_q(v)}" for k, v in st.recode[c.name].items())
+            raw = f"CASE trim({raw}) {cases} ELSE {raw} END"
+        if same_type:
+            typed, norm = (f"nullif(trim({raw}), '')" if c.type == "VARCHAR" else raw), None
+        else:
+            typed, norm = _cast_sql(raw, c.type, text_source=text, decimal_comma=src.decimal_comma)
+        if c.default is not None:
+            typed = f"coalesce({typed}, {_q(c.default)})"
+        selects.append(f"{typed} AS {_ident(c.name)}")
+        if norm is not None:
+            bad.add(c.name)
+            selects.append(
+                f"CASE WHEN {norm} IS NOT NULL AND {typed} IS NULL THEN {norm} END "
+                f"AS {_ident(c.name + '__bad')}"
+            )
+    return selects, bad
+
+
+def _materialise_typed_csv(con: duckdb.DuckDBPyConnection, st: Staged) -> bool:
+    """Fast path: let DuckDB parse the CSV as typed columns; False if any row was rejected.
+
+    On a clean file this costs what DuckDB's own ``read_csv`` costs. Any rejected row (a value
+    that does not parse, a broken row) sends the file down the careful text path, which
+    locates every problem.
+    """
+    table = TABLES[st.table]
+    src = st.source
+    types = {}
+    for c in table.file_columns:
+        raw = st.columns.get(c.name)
+        if raw is not None and raw.startswith('"'):
+            types[raw.strip('"').replace('""', '"')] = c.type
+    selects, bad = _selects(st, text=False, typed_source=True)
+    clear_rejects(con)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {st.name} AS SELECT {', '.join(selects)} "
+            f"FROM {typed_csv_sql(src, types)}"
+        )
+        rejected = con.execute("SELECT count(*) FROM _salesorg_rejects").fetchall()[0][0]
+    except duckdb.Error:
+        rejected = 1
+    if rejected:
+        con.execute(f"DROP TABLE IF EXISTS {st.name}")
+        return False
+    st.bad = bad
+    return True
+
+
+def materialise(con: duckdb.DuckDBPyConnection, st: Staged) -> tuple[list[Problem], bool]:
+    """Create ``_in_<table>`` from the source in one pass; return (problems, readable)."""
+    table = TABLES[st.table]
+    src = st.source
+    text = src.kind in ("csv", "xlsx") or src.kind == "frame"
+    problems: list[Problem] = []
+    for c in table.file_columns:
+        if c.name not in st.columns and c.required and c.default is None:
+            problems.append(
+                Problem(
+                    src.display, 1, st.labels.get(c.name, c.name), None, "missing required column"
+                )
+            )
+    fast = src.kind == "csv" and not src.decimal_comma and not st.recode
+    if fast and _materialise_typed_csv(con, st):
+        return problems, True
+    selects, st.bad = _selects(st, text=text)
+    con.execute(f"DROP TABLE IF EXISTS {st.name}")
+    clear_rejects(con)
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE {st.name} AS SELECT {', '.join(selects)} FROM {src.from_sql}"
+        )
+    except duckdb.Error as exc:
+        msg = str(exc).splitlines()[0]
+        problems.append(Problem(src.display, None, None, None, f"cannot read file — {msg}"))
+        return problems, False
+    if src.kind == "csv":
+        structural = csv_structure_problems(con, src)
+        if structural:
+            # rows after a broken one may be misaligned: report only the structure
+            return structural, False
+    return problems, True
+
+
+@dataclass
+class _Rule:
+    column: str | None
+    rule: str
+    cond: str
+    value: str
+
+
+def _rules(st: Staged, present: set[str]) -> tuple[list[str], list[_Rule]]:
+    """(joins, rules) for one staged table; ``present`` are the tables being imported."""
+    table: Table = TABLES[st.table]
+    joins: list[str] = []
+    rules: list[_Rule] = []
+    for c in table.file_columns:
+        col = f"t.{_ident(c.name)}"
+        label = st.labels.get(c.name, c.name)
+        if c.name in st.bad:
+            bad = f"t.{_ident(c.name + '__bad')}"
+            what = (
+                "not a number"
+                if c.type.startswith("DECIMAL")
+                else _WHAT.get(c.type, f"not a {c.type}")
+            )
+            rules.append(_Rule(label, what, f"{bad} IS NOT NULL", bad))
+        if c.required and c.name in st.columns:
+            bad_null = f" AND t.{_ident(c.name + '__bad')} IS NULL" if c.name in st.bad else ""
+            rules.append(_Rule(label, "required value is empty", f"{col} IS NULL{bad_null}", "''"))
+        if c.minimum is not None and c.name in st.columns:
+            rules.append(
+                _Rule(label, f"must not be below {c.minimum:g}", f"{col} < {c.minimum}", col)
+            )
+        if c.choices is not None and c.name in st.columns:
+            opts = ", ".join(_q(x) for x in c.choices)
+            rules.append(
+                _Rule(label, f"not one of {', '.join(c.choices)}", f"{col} NOT IN ({opts})", col)
+            )
+        own_opp = st.table == "opportunity_history" and c.name == "opportunity_id"
+        if c.references and c.name in st.columns and not own_opp:
+            ref_table, ref_col = c.references.split(".")
+            alias = f"r_{c.name}"
+            joins.append(
+                f"LEFT JOIN (SELECT DISTINCT {_ident(ref_col)} AS k FROM {_known(ref_table, present)}) "
+                f"{alias} ON {col} = {alias}.k"
+            )
+            rules.append(
+                _Rule(
+                    label,
+                    f"unknown {ref_table}.{ref_col} — import it first or fix the ID",
+                    f"{col} IS NOT NULL AND {alias}.k IS NULL",
+                    col,
+                )
+            )
+    for holder in ("holder_id",):
+        if holder in table.names and holder in st.columns:
+            joins.append(
+                "LEFT JOIN (SELECT person_id AS k FROM "
+                + _known("people", present)
+                + " UNION SELECT unit_id FROM "
+                + _known("units", present)
+                + ") r_holder ON t.holder_id = r_holder.k"
+            )
+            rules.append(
+                _Rule(
+                    st.labels.get(holder, holder),
+                    "unknown person_id or unit_id",
+                    "t.holder_id IS NOT NULL AND r_holder.k IS NULL",
+                    "t.holder_id",
+                )
+            )
+    lab = st.labels.get
+    if st.table == "opportunity_history":
+        joins.append(
+            f"LEFT JOIN (SELECT opportunity_id AS k, created_on, pipeline FROM {_known('opportunities', present)}) o "
+            "ON t.opportunity_id = o.k"
+        )
+        joins.append(
+            f"LEFT JOIN {_known('stages', present)} s ON s.pipeline = o.pipeline AND s.stage = t.stage"
+        )
+        rules.append(
+            _Rule(
+                lab("opportunity_id", "opportunity_id"),
+                "unknown opportunities.opportunity_id — history for an opportunity not in opportunities",
+                "t.opportunity_id IS NOT NULL AND o.k IS NULL",
+                "t.opportunity_id",
+            )
+        )
+        rules.append(
+            _Rule(
+                lab("stage", "stage"),
+                "unknown stage for the opportunity's pipeline — add it to stages",
+                "o.k IS NOT NULL AND t.stage IS NOT NULL AND s.stage IS NULL",
+                "t.stage",
+            )
+        )
+        rules.append(
+            _Rule(
+                lab("changed_at", "changed_at"),
+                "change dated before the opportunity was created (out of order)",
+                "CAST(t.changed_at AS DATE) < o.created_on",
+                "CAST(t.changed_at AS VARCHAR)",
+            )
+        )
+        rules.append(
+            _Rule(
+                lab("close_date", "close_date"),
+                "close date before the opportunity was created",
+                "t.close_date < o.created_on",
+                "CAST(t.close_date AS VARCHAR)",
+            )
+        )
+    spans = {
+        "assignments": ("valid_from", "valid_to", "valid_to must be after valid_from"),
+        "quotas": ("period_start", "period_end", "period_end must not be before period_start"),
+        "people": ("hired_on", "left_on", "left_on must not be before hired_on"),
+    }
+    if st.table in spans:
+        a, b, msg = spans[st.table]
+        op = "<=" if st.table == "assignments" else "<"
+        rules.append(_Rule(lab(b, b), msg, f"t.{b} {op} t.{a}", f"CAST(t.{b} AS VARCHAR)"))
+    if st.table == "fx_rates":
+        rules.append(_Rule(lab("rate", "rate"), "rate must be above 0", "t.rate <= 0", "t.rate"))
+    return joins, rules
+
+
+def _known(table: str, present: set[str]) -> str:
+    """SQL of the rows of ``table`` after the import: incoming rows win over stored ones."""
+    t = TABLES[table]
+    cols = ", ".join(_ident(c.name) for c in t.file_columns)
+    if table not in present:
+        return f"(SELECT {cols} FROM main.{_ident(table)})"
+    key = " AND ".join(f"m.{_ident(k)} = i.{_ident(k)}" for k in t.key)
+    return (
+        f"(SELECT {cols} FROM _in_{table} UNION ALL SELECT {cols} FROM main.{_ident(table)} m "
+        f"WHERE NOT EXISTS (SELECT 1 FROM _in_{table} i WHERE {key}))"
+    )
+
+
+def check_table(con: duckdb.DuckDBPyConnection, st: Staged, present: set[str]) -> list[Problem]:
+    """Every rule of one materialised staged table, as located problems."""
+    src = st.source
+    table = TABLES[st.table]
+    joins, rules = _rules(st, present)
+    row = "t._row" if src.has_row else "(t.rowid + 2)"
+    file_expr = "t._file" if "_file" in src.columns else _q(src.display)
+    base = f"{st.name} t " + " ".join(joins)
+    problems: list[Problem] = []
+    if rules:
+        counts = con.execute(
+            "SELECT " + ", ".join(f"count_if({r.cond})" for r in rules) + f" FROM {base}"
+        ).fetchall()[0]
+        for r, n in zip(rules, counts, strict=True):
+            if not n:
+                continue
+            rows = con.execute(
+                f"SELECT {file_expr}, {row}, CAST({r.value} AS VARCHAR) FROM {base} WHERE {r.cond} "
+                f"ORDER BY 2 LIMIT {DETAIL_CAP}"
+            ).fetchall()
+            problems += [
+                Problem(f, None if rw is None else int(rw), r.column, v, r.rule)
+                for f, rw, v in rows
+            ]
+            if n > len(rows):
+                problems.append(
+                    Problem(
+                        src.display,
+                        None,
+                        r.column,
+                        None,
+                        f"... and {n - len(rows)} more row(s): {r.rule}",
+                    )
+                )
+    if table.key and all(k in st.columns or TABLES[st.table].column(k).default for k in table.key):
+        keys = ", ".join(_ident(k) for k in table.key)
+        key_label = (
+            "duplicate timestamp for this opportunity"
+            if st.table == "opportunity_history"
+            else "duplicate ID"
+        )
+        rows_sql = "_row" if src.has_row else "rowid + 2"
+        not_null = " AND ".join(_ident(k) + " IS NOT NULL" for k in table.key)
+        # count first (cheap); collect row lists only for the keys that repeat
+        n_dup = con.execute(
+            f"SELECT count(*) FROM (SELECT {keys} FROM {st.name} WHERE {not_null} "
+            f"GROUP BY {keys} HAVING count(*) > 1)"
+        ).fetchall()[0][0]
+        dup = []
+        if n_dup:
+            dup = con.execute(
+                f"SELECT {keys}, list({rows_sql} ORDER BY {rows_sql}) AS rs FROM {st.name} "
+                f"WHERE {not_null} GROUP BY {keys} HAVING count(*) > 1 ORDER BY rs[2] "
+                f"LIMIT {DETAIL_CAP}"
+            ).fetchall()
+        label = st.labels.get(table.key[-1], table.key[-1])
+        for d in dup:
+            *vals, rs = d
+            value = "/".join(str(v) for v in vals)
+            for r in rs[1:]:
+                problems.append(
+                    Problem(
+                        src.display, int(r), label, value, f"{key_label} (first on row {rs[0]})"
+                    )
+                )
+    return problems
+
+
+def check_all(
+    con: duckdb.DuckDBPyConnection, staged: list[Staged], *, strict: bool = False
+) -> list[Problem]:
+    """Materialise and check every staged table; return all problems (empty = clean)."""
+    problems: list[Problem] = []
+    for st in staged:
+        problems += st.source.problems
+    if problems:
+        return problems
+    by_table: dict[str, Staged] = {}
+    for st in staged:
+        if st.table in by_table:
+            problems.append(
+                Problem(
+                    st.source.display,
+                    None,
+                    None,
+                    None,
+                    f"second file for table {st.table} (also {by_table[st.table].source.display})",
+                )
+            )
+        by_table[st.table] = st
+        if strict:
+            problems += [
+                Problem(
+                    st.source.display, 1, u, None, "unknown column (--strict) — remove it or map it"
+                )
+                for u in st.unknown
+            ]
+    readable = True
+    for st in staged:
+        found, ok = materialise(con, st)
+        readable &= ok
+        problems += found
+    if not readable:
+        # a file could not be read row by row: cross-file checks would only add noise
+        return problems
+    present = {st.table for st in staged}
+    for st in staged:
+        problems += check_table(con, st, present)
+    return problems

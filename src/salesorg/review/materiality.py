@@ -1,0 +1,122 @@
+"""Materiality: how much a change matters to the person who holds it.
+
+A change's *stake* is the deal's size (the larger of its amount at S, revalued at D's rate,
+and at D), or the size of the amount change when an amount change is all that happened. It
+is compared with three yardsticks of the owner on D (:mod:`salesorg.review.holders`):
+
+- share of the quarterly quota (material at ``quota_share``, default 20 %),
+- share of the open pipeline (``pipeline_share``, default 25 %),
+- multiple of their typical deal, the median of the last 365 days (``typical_multiple``, 2x).
+
+The score is the largest of the three ratios, each divided by its threshold; a change is an
+*exception* when the score is at least 1 (and the stake at least ``min_amount``). Where the
+owner has none of the three (no quota, pipeline or history), the company's median deal is the
+yardstick. So a 30k deal of an AM whose quarter quota is 300k and typical deal 40k scores
+max(0.1/0.2, ·, 0.75/2) = 0.5 and is suppressed; the same deal of an AM with a 100k quota is
+shown.
+
+Why these defaults: exception-based review (DESIGN.md, question 1) shows a manager what would
+change the quarter's outcome. A fifth of a quarter's target, a quarter of what the person has
+in play, or a deal twice their usual size are each moves a manager would ask about; smaller
+ones are visible in the full change list (JSON ``changes``, the Excel sheet) but not in the
+exceptions. All three are settings (:class:`~salesorg.review.config.ReviewConfig`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from salesorg.review.config import ReviewConfig
+
+__all__ = ["score_changes", "suppression_reasons"]
+
+_AMOUNT_ONLY = {"amount_up", "amount_down"}
+
+
+def score_changes(
+    changes: pd.DataFrame, holders: pd.DataFrame, *, config: ReviewConfig | None = None
+) -> pd.DataFrame:
+    """Add ``stake``, ``quota_share``, ``pipeline_share``, ``typical_multiple``,
+    ``materiality`` (score), ``material`` (bool) and ``reason`` (text) to ``changes``.
+
+    ``changes`` needs ``owner_id``, ``flags`` (lists), ``amount_before`` (at D's rate) and
+    ``amount_after``; ``holders`` is :func:`~salesorg.review.holders.holder_stats`.
+    """
+    config = config or ReviewConfig()
+    out = changes.copy()
+    if out.empty:
+        for c in ("stake", "quota_share", "pipeline_share", "typical_multiple", "materiality"):
+            out[c] = pd.Series(dtype="float64")
+        out["material"] = pd.Series(dtype="bool")
+        out["reason"] = pd.Series(dtype="object")
+        return out
+    before = out["amount_before"].astype("float64").fillna(0.0)
+    after = out["amount_after"].astype("float64").fillna(0.0)
+    amount_only = out["flags"].map(lambda f: bool(f) and set(f) <= _AMOUNT_ONLY)
+    stake = np.where(amount_only, (after - before).abs(), np.maximum(before, after))
+    out["stake"] = stake
+    h = holders.reindex(out["owner_id"])
+    quota = h["quarter_quota"].to_numpy(dtype="float64")
+    pipe = h["open_pipeline"].to_numpy(dtype="float64")
+    typical = h["typical_deal"].to_numpy(dtype="float64")
+    company_typical = float(np.nanmedian(holders["typical_deal"])) if len(holders) else math.nan
+
+    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = num / den
+        return np.where(np.isfinite(den) & (den > 0), r, np.nan)
+
+    qs = ratio(stake, quota)
+    ps = ratio(stake, pipe)
+    tm = ratio(stake, typical)
+    fallback = ratio(stake, np.full_like(stake, company_typical))
+    out["quota_share"], out["pipeline_share"], out["typical_multiple"] = qs, ps, tm
+    scores = np.vstack(
+        [qs / config.quota_share, ps / config.pipeline_share, tm / config.typical_multiple]
+    )
+    all_nan = np.all(np.isnan(scores), axis=0)
+    score = np.where(
+        all_nan,
+        fallback / config.typical_multiple,
+        np.nanmax(np.where(np.isnan(scores), -np.inf, scores), axis=0),
+    )
+    score = np.where(np.isfinite(score), score, 0.0)
+    out["materiality"] = np.round(score, 4)
+    out["material"] = (score >= 1.0) & (stake >= config.min_amount) & (stake > 0)
+    reasons = []
+    for q, p, t, a, s in zip(qs, ps, tm, all_nan, score, strict=True):
+        if a:
+            reasons.append(f"{s * config.typical_multiple:.1f}x the company's typical deal")
+            continue
+        parts = {
+            f"{q:.0%} of quarterly quota": (q / config.quota_share) if q == q else -1,
+            f"{p:.0%} of open pipeline": (p / config.pipeline_share) if p == p else -1,
+            f"{t:.1f}x their typical deal": (t / config.typical_multiple) if t == t else -1,
+        }
+        reasons.append(max(parts, key=parts.__getitem__))
+    out["reason"] = reasons
+    return out
+
+
+def suppression_reasons(scored: pd.DataFrame, *, config: ReviewConfig | None = None) -> dict:
+    """How many changes were not shown and why: the rule, and the count per flag."""
+    config = config or ReviewConfig()
+    hidden = scored[~scored["material"]] if len(scored) else scored
+    by_flag: dict[str, int] = {}
+    for flags in hidden.get("flags", []):
+        for f in flags:
+            by_flag[f] = by_flag.get(f, 0) + 1
+    return {
+        "count": len(hidden),
+        "rule": (
+            f"deal below {config.quota_share:.0%} of the owner's quarterly quota, "
+            f"{config.pipeline_share:.0%} of their open pipeline and "
+            f"{config.typical_multiple:g}x their typical deal"
+            + (f", or below {config.min_amount:,.0f}" if config.min_amount else "")
+        ),
+        "by_flag": dict(sorted(by_flag.items())),
+        "amount": float(hidden["stake"].sum()) if len(hidden) else 0.0,
+    }

@@ -1,0 +1,203 @@
+"""Running a review: changes, bridge, exceptions and KPIs for one unit, as one result object.
+
+``run_review`` is the library entry point the CLI, the web app and ``make demo`` call; it
+returns a :class:`Review` whose :meth:`Review.to_json` is the documented JSON contract
+(``docs/review.md``) and which :func:`salesorg.review.pack.review_pack` turns into a report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from salesorg.metrics.pit import TableSource, to_date
+from salesorg.review.bridge import Bridge, bridge
+from salesorg.review.changes import change_base, flag_names
+from salesorg.review.config import FLAGS, ReviewConfig
+from salesorg.review.holders import holder_stats
+from salesorg.review.kpis import headline_kpis
+from salesorg.review.materiality import score_changes, suppression_reasons
+from salesorg.review.scope import Scope, resolve_scope
+from salesorg.review.source import ReviewSource
+
+__all__ = ["CHANGE_COLUMNS", "Review", "default_as_of", "run_review"]
+
+#: Columns of ``Review.changes`` (and of each JSON change object), in order.
+CHANGE_COLUMNS = (
+    "opportunity_id",
+    "name",
+    "owner_id",
+    "owner_before",
+    "manager_id",
+    "unit_id",
+    "flags",
+    "amount_before",
+    "amount_after",
+    "close_date_before",
+    "close_date_after",
+    "stage_before",
+    "stage_after",
+    "slip_days",
+    "slip_crossed_quarter",
+    "days_unchanged",
+    "stale_threshold",
+    "paused",
+    "materiality",
+    "reason",
+)
+
+
+@dataclass
+class Review:
+    """The result of one review (see ``docs/review.md`` for every field)."""
+
+    as_of: dt.date
+    since: dt.date
+    scope: Scope
+    config: ReviewConfig
+    changes: pd.DataFrame
+    bridge: Bridge
+    suppressed: dict[str, Any]
+    kpis: dict[str, Any]
+    currency: str = "EUR"
+    extras: dict[str, Any] = field(default_factory=dict)
+    #: the (caching) source the review was computed from; the pack reuses it
+    source: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def unit_id(self) -> str | None:
+        return self.scope.unit_id
+
+    @property
+    def exceptions(self) -> pd.DataFrame:
+        """The material changes, most material first."""
+        ex = self.changes[self.changes["material"]]
+        return ex.sort_values(["materiality", "opportunity_id"], ascending=[False, True])
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of ``salesorg review --format json`` (plain Python values)."""
+        from salesorg.cli._output import jsonable
+
+        def recs(df: pd.DataFrame) -> list[dict[str, Any]]:
+            return [
+                {c: jsonable(r[c]) for c in CHANGE_COLUMNS} for r in df.to_dict(orient="records")
+            ]
+
+        return {
+            "as_of": self.as_of.isoformat(),
+            "since": self.since.isoformat(),
+            "unit_id": self.unit_id,
+            "currency": self.currency,
+            "window": self.config.window,
+            "changes": recs(self.changes),
+            "bridge": {k: float(v) for k, v in self.bridge.as_dict().items()},
+            "exceptions": recs(self.exceptions),
+            "suppressed": int(self.suppressed["count"]),
+            "suppressed_reasons": jsonable(self.suppressed),
+            "kpis": jsonable(self.kpis),
+            "settings": jsonable(self.config.as_dict()),
+        }
+
+
+def default_as_of(source: TableSource, today: dt.date) -> dt.date:
+    """``today``, or the last day with any opportunity history if that is earlier."""
+    h = source.table("opportunity_history")
+    last = h.changed_at.max().execute()
+    if last is None or pd.isna(last):
+        return today
+    return min(today, pd.Timestamp(last).date())
+
+
+def _changes_frame(base: ibis.Table, scope: Scope) -> pd.DataFrame:
+    any_flag = ibis.or_(*[base[f"f_{f}"] for f in FLAGS])
+    rel = base.filter(any_flag & (base.scope_0 | base.scope_1))
+    df = rel.execute()
+    df["flags"] = [flag_names(r) for r in df.itertuples()]
+    out = pd.DataFrame(
+        {
+            "opportunity_id": df["opportunity_id"],
+            "name": df["name"],
+            "owner_id": df["owner_id"],
+            "owner_before": df["owner_id_0"],
+            "manager_id": df["owner_id"].map(scope.managers),
+            "unit_id": df["owner_id"].map(scope.units),
+            "flags": df["flags"],
+            "amount_before": df["amount_rc_0"],
+            "amount_after": df["amount_rc"],
+            "amount_before_at_today_rate": df["amount_0_rc1"],
+            "close_date_before": df["close_date_0"],
+            "close_date_after": df["close_date"],
+            "stage_before": df["stage_0"],
+            "stage_after": df["stage"],
+            "slip_days": df["slip_days"],
+            "slip_crossed_quarter": df["slip_crossed_quarter"],
+            "days_unchanged": df["days_unchanged"],
+            "stale_threshold": df["stale_threshold"],
+            "paused": df["paused"],
+        }
+    )
+    for c in ("close_date_before", "close_date_after"):
+        out[c] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in out[c]]
+    for c in ("slip_days",):
+        out[c] = [None if pd.isna(v) else int(v) for v in out[c]]
+    return out.sort_values("opportunity_id").reset_index(drop=True)
+
+
+def run_review(
+    source: TableSource,
+    as_of: dt.date | str,
+    since: dt.date | str | None = None,
+    *,
+    unit_id: str | None = None,
+    config: ReviewConfig | None = None,
+    compare: bool = True,
+) -> Review:
+    """The review of ``unit_id`` (``None`` = company) for ``as_of`` since ``since``
+    (default ``as_of`` − 7 days). ``compare=False`` skips the KPIs of the earlier dates."""
+    from salesorg.errors import ConfigError
+
+    config = config or ReviewConfig()
+    if not isinstance(source, ReviewSource):
+        source = ReviewSource(source)
+    d = to_date(as_of)
+    s = to_date(since) if since is not None else d - dt.timedelta(days=7)
+    if s >= d:
+        raise ConfigError(f"--since {s} must be before --as-of {d}")
+    scope = resolve_scope(source, d, unit_id)
+    currency = getattr(source, "reporting_currency", "EUR")
+    base = change_base(source, d, s, config=config, owners=scope.people)
+    changes = _changes_frame(base, scope)
+    holders = holder_stats(source, d)
+    scored = score_changes(
+        changes.assign(amount_before=changes["amount_before_at_today_rate"]),
+        holders,
+        config=config,
+    )
+    changes = changes.assign(
+        **{c: scored[c] for c in ("stake", "materiality", "material", "reason")}
+    )
+    br = bridge(base, window=config.window)
+    people = scope.people
+    kpis: dict[str, Any] = {"current": headline_kpis(source, d, owners=people, unit_id=unit_id)}
+    if compare:
+        lq = d - dt.timedelta(days=91)
+        kpis["last_review"] = headline_kpis(source, s, owners=people, unit_id=unit_id)
+        kpis["last_review"]["as_of"] = s
+        kpis["same_week_last_quarter"] = headline_kpis(source, lq, owners=people, unit_id=unit_id)
+        kpis["same_week_last_quarter"]["as_of"] = lq
+    return Review(
+        as_of=d,
+        since=s,
+        scope=scope,
+        config=config,
+        changes=changes,
+        bridge=br,
+        suppressed=suppression_reasons(scored, config=config),
+        kpis=kpis,
+        currency=currency,
+        source=source,
+    )

@@ -1,0 +1,70 @@
+"""A store wrapper that computes each point-in-time state once per review.
+
+A review and its pack ask for the state of every opportunity at a few dates (D, S, a quarter
+ago) many times over (changes, KPIs, trends, attainment, forecast). :class:`ReviewSource`
+builds each state once with :func:`~salesorg.metrics.pit.opportunity_state` and keeps it with
+Ibis' ``cache()`` (a temporary table on whatever backend the store uses), so later
+expressions are small and quick to compile and run. Everything else passes through.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import ibis
+
+from salesorg.metrics.pit import TableSource, opportunity_state, to_date
+
+__all__ = ["ReviewSource", "memo", "state_at"]
+
+
+class ReviewSource:
+    """Wraps a store (any :class:`~salesorg.metrics.pit.TableSource`); memoises states."""
+
+    def __init__(self, source: TableSource) -> None:
+        self._source = source
+        self._states: dict[dt.date, ibis.Table] = {}
+        self._memo: dict[Any, Any] = {}
+
+    @property
+    def inner(self) -> TableSource:
+        return self._source
+
+    @property
+    def reporting_currency(self) -> str:
+        return getattr(self._source, "reporting_currency", "EUR")
+
+    def table(self, name: str) -> ibis.Table:
+        return self._source.table(name)
+
+    def state(self, as_of: dt.date | str) -> ibis.Table:
+        """The cached :func:`opportunity_state` at ``as_of``."""
+        d = to_date(as_of)
+        if d not in self._states:
+            self._states[d] = opportunity_state(self._source, d).cache()
+        return self._states[d]
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per ``key`` (small lookup tables pulled into pandas)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._source, name)
+
+
+def memo(source: TableSource, key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, memoised on ``source`` when it is a :class:`ReviewSource`."""
+    m = getattr(source, "memo", None)
+    return m(key, compute) if callable(m) else compute()
+
+
+def state_at(source: TableSource, as_of: dt.date | str) -> ibis.Table:
+    """The state at ``as_of``: cached when ``source`` is a :class:`ReviewSource`."""
+    state = getattr(source, "state", None)
+    if callable(state):
+        return state(as_of)
+    return opportunity_state(source, as_of)
