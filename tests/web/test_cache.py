@@ -55,3 +55,25 @@ def test_cached_pages_do_not_leak_between_scopes(logged_in):
     for _ in range(2):
         assert m1.get("/api/opportunities").json()["total"] == 4
         assert m2.get("/api/opportunities").json()["total"] == 1
+
+
+def test_at_most_max_computing_different_keys_are_computed_at_once():
+    cache = ResultCache(max_computing=2)
+    running, peak = [0], [0]
+    lock = threading.Lock()
+
+    def work() -> int:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        return 1
+
+    threads = [threading.Thread(target=cache.get_or_compute, args=(k, work)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak[0] == 2 and len(cache) == 8

@@ -4,7 +4,8 @@ Reading the point-in-time state of a million opportunities takes a second or mor
 review is read by many people for the same (scope, date). While ``salesorg serve`` runs it
 holds the DuckDB file open for writing, so every write goes through this process, and the app
 clears the cache after each one (:meth:`ResultCache.clear`); a TTL bounds staleness anyway.
-Concurrent requests for the same missing key compute it once (the others wait for it).
+Concurrent requests for the same missing key compute it once (the others wait for it), and
+at most ``max_computing`` different keys are computed at the same time.
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ T = TypeVar("T")
 class ResultCache:
     """LRU cache with a time-to-live and one computation per key at a time."""
 
-    def __init__(self, *, max_items: int = 512, ttl_s: float = 600.0):
+    def __init__(self, *, max_items: int = 512, ttl_s: float = 600.0, max_computing: int = 2):
         self.max_items = max_items
+        #: at most this many computations at once: heavy reviews on a big store each take
+        #: gigabytes, so fifty cold requests must queue rather than run together
+        self._computing = threading.Semaphore(max_computing)
         self.ttl_s = ttl_s
         self._data: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
@@ -53,7 +57,8 @@ class ResultCache:
                 self.hits += 1
                 return value
             self.misses += 1
-            value = compute()
+            with self._computing:
+                value = compute()
             with self._lock:
                 self._data[key] = (time.monotonic(), value)
                 self._data.move_to_end(key)
