@@ -136,7 +136,7 @@ def test_a_manager_reads_the_review_and_drills_down(page, server):
     assert page.locator("h1").inner_text() == "Weekly review: Team 1"
     assert page.locator("table.exceptions").is_visible()
     _shot(page, "review-team")
-    with page.expect_download() as info:
+    with page.expect_download(timeout=180_000) as info:
         page.click("a[href^='/download/review.pdf']")
     path = ARTIFACTS / "review.pdf"
     info.value.save_as(path)

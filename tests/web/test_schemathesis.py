@@ -24,18 +24,20 @@ def test_api_never_errors_matches_its_schema_and_stays_in_scope(web_store: Store
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 4
 
+    heavy = {"/api/review", "/api/forecast"}  # each example runs a whole engine
     for operation in operations:
+        examples = 4 if operation.path in heavy else 20
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=20,
+            max_examples=examples,
             deadline=None,
             suppress_health_check=list(HealthCheck),
             derandomize=True,
             database=None,
         )
         def check(case) -> None:
-            response = case.call(headers={"Authorization": f"Bearer {token}"})
+            response = case.call(headers={"Authorization": f"Bearer {token}"}, timeout=300)
             case.validate_response(
                 response, checks=[not_a_server_error, response_schema_conformance]
             )

@@ -8,6 +8,7 @@ page shows. Engine pages register their builders with :func:`register_report`.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import tempfile
 from collections.abc import Callable
@@ -31,6 +32,8 @@ __all__ = ["MEDIA", "REPORTS", "register_report", "router"]
 #: A builder: (store, scope, as_of, query parameters) -> Document
 Builder = Callable[[Store, Scope, dt.date, dict[str, str]], Document]
 REPORTS: dict[str, Builder] = {}
+#: the app's result cache during a download, so builders can reuse what the page computed
+current_cache: contextvars.ContextVar[Any] = contextvars.ContextVar("current_cache", default=None)
 MEDIA = {
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
@@ -79,7 +82,11 @@ def download(
     day = parse_as_of(request, as_of)
     store = request.app.state.pool.get()
     params = {k: v for k, v in request.query_params.items() if k != "as_of"}
-    doc = builder(store, request_scope(request, user), day, params)
+    token = current_cache.set(request.app.state.cache)
+    try:
+        doc = builder(store, request_scope(request, user), day, params)
+    finally:
+        current_cache.reset(token)
     return document_response(doc, fmt, f"{report}-{day.isoformat()}")
 
 

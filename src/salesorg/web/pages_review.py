@@ -22,7 +22,7 @@ from salesorg.store import Store
 from salesorg.web.app import render, request_scope
 from salesorg.web.auth import api_user, page_user
 from salesorg.web.docview import document_context
-from salesorg.web.downloads import register_report
+from salesorg.web.downloads import current_cache, register_report
 from salesorg.web.scope import Scope
 from salesorg.web.users import User
 
@@ -207,9 +207,18 @@ def review_report(store: Store, scope: Scope, as_of: dt.date, params: dict[str, 
     since = _date(params.get("since"))
     if unit is not None and unit not in allowed:
         raise HTTPException(404, f"no unit {unit!r} in your scope")
+    cache = current_cache.get()
+
+    def review_of(unit_id: str) -> Any:
+        if cache is None:
+            return run_review(store, as_of, since, unit_id=unit_id)
+        return cache.get_or_compute(
+            ("review", unit_id, as_of, since),
+            lambda: run_review(store, as_of, since, unit_id=unit_id),
+        )
+
     if allowed:
-        review = run_review(store, as_of, since, unit_id=unit or allowed[0])
-        return review_pack(review, store)
+        return review_pack(review_of(unit or allowed[0]), store)
     if len(scope.person_ids) != 1:
         raise HTTPException(404, "no unit to review in your scope")
     (me,) = scope.person_ids
@@ -220,7 +229,7 @@ def review_report(store: Store, scope: Scope, as_of: dt.date, params: dict[str, 
     ).fetchall()
     if not rows:
         raise HTTPException(404, "no unit to review")
-    review = run_review(store, as_of, since, unit_id=rows[0][0])
+    review = review_of(rows[0][0])
     doc = Document("Weekly review: your deals", f"{me} · as of {as_of} since {review.since}")
     sec = doc.section("Exceptions")
     sec.add(
