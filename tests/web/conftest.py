@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+# importlib import mode puts no test folder on sys.path: make web_support importable
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 import pytest
 from argon2 import PasswordHasher
-from web_support import PASSWORD, TODAY, TestClient, add_tiny_users, load_tiny_company, login
+from web_support import (
+    PASSWORD,
+    TODAY,
+    TestClient,
+    add_tiny_users,
+    load_tiny_company,
+    login,
+)
 
 import salesorg.web.users as users_module
 from salesorg.store import Store
