@@ -67,11 +67,7 @@ def _users(db: Path, n_teams: int = 5) -> list[str]:
         emails = []
         for i, (role, person) in enumerate(plan):
             email = f"bench{i:02d}-{role}@bench.example"
-            existing = store.con.execute("SELECT 1 FROM users WHERE email = ?", [email]).fetchall()
-            if not existing:
-                add_user(
-                    store, email, role=role, password=PASSWORD, person_id=person, actor="bench"
-                )
+            add_user(store, email, role=role, password=PASSWORD, person_id=person, actor="bench")
             emails.append(email)
     return emails
 
