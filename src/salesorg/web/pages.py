@@ -256,6 +256,7 @@ ENGINE_PAGES: dict[str, str] = {
     "salesorg.web.pages_imports": "salesorg.ingest",
     "salesorg.web.pages_review": "salesorg.review",
     "salesorg.web.pages_forecast": "salesorg.forecast",
+    "salesorg.web.pages_comp": "salesorg.comp",
     "salesorg.web.pages_scenarios": "salesorg.orgdesign.compare",
 }
 
