@@ -181,6 +181,8 @@ def test_demo_date_constant_is_a_date() -> None:
 
 
 def test_cli_demo_rebuilds_the_store_and_prints_a_summary(tmp_path: Path) -> None:
+    import json
+
     from salesorg.cli import main
 
     db = tmp_path / "demo.duckdb"
@@ -189,6 +191,9 @@ def test_cli_demo_rebuilds_the_store_and_prints_a_summary(tmp_path: Path) -> Non
     with Store.open(db, read_only=True) as s:
         n = s.count("opportunities")
     assert 25_000 <= n <= 40_000
+    snapshot = json.loads((tmp_path / "out" / "metrics.json").read_text(encoding="utf-8"))
+    assert snapshot["as_of"] == "2026-11-20" and snapshot["reporting_currency"] == "EUR"
+    assert snapshot["pipeline"][0]["open_count"] > 500
 
 
 def test_cli_demo_json_names_the_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -259,3 +264,18 @@ def test_a_simple_difference_in_differences_is_consistent_with_the_planted_effec
     se = sum(wr[k] * (1 - wr[k]) / n[k] for k in wr.index) ** 0.5
     assert did > 0
     assert abs(did - PLANTED_WIN_RATE_EFFECT) < 1.96 * se
+
+
+def test_every_history_row_changes_something(demo) -> None:
+    store, _ = demo
+    n = store.query(
+        """SELECT count(*) AS n FROM (
+             SELECT *, lag(stage) OVER w AS p_stage, lag(amount) OVER w AS p_amount,
+                    lag(close_date) OVER w AS p_close, lag(forecast_category) OVER w AS p_fc,
+                    lag(owner_id) OVER w AS p_owner, row_number() OVER w AS rn
+             FROM opportunity_history
+             WINDOW w AS (PARTITION BY opportunity_id ORDER BY changed_at))
+           WHERE rn > 1 AND stage = p_stage AND amount = p_amount AND close_date = p_close
+             AND forecast_category = p_fc AND owner_id = p_owner"""
+    )
+    assert n["n"].iloc[0] == 0

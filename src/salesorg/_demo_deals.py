@@ -107,10 +107,10 @@ def build_deals(
         month = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
         tenure = days - day(hired[s.person_id])
         rate = p.creation_per_weekday * _SEASON[month] * (0.4 + 0.6 * _ramp(tenure, 120))
-        n = rng.poisson(rate)
-        owner_l.append(np.repeat(s.person_id, n.sum()))
-        team_l.append(np.full(n.sum(), s.team))
-        day_l.append(np.repeat(days, n))
+        counts = rng.poisson(rate)
+        owner_l.append(np.repeat(s.person_id, counts.sum()))
+        team_l.append(np.full(counts.sum(), s.team))
+        day_l.append(np.repeat(days, counts))
     owner = np.concatenate(owner_l)
     team = np.concatenate(team_l)
     t0 = np.concatenate(day_l)
@@ -164,6 +164,7 @@ def build_deals(
     def add(rows: np.ndarray, when: np.ndarray, kind: int, **cols: np.ndarray) -> None:
         ev.append({"i": rows, "d": when, "kind": np.full(len(rows), kind), **cols})
 
+    commit_p = rng.random(n)
     exp0 = month_end(t0 + np.round(rng.gamma(3.0, 20.0, n)).astype(np.int64))
     add(idx, t0, 0, stage=np.zeros(n, np.int64), amount=a0, close=exp0, owner=owner)
     amt = a0.copy()
@@ -179,11 +180,14 @@ def build_deals(
         reached = last >= k + 1
         leave = np.where(last > k + 1, enter[:, min(k + 1, 3)], t_close)
         when = enter[:, k] + np.floor(rng.random(n) * (leave - enter[:, k])).astype(np.int64)
+        revised = np.maximum(np.round(amt * rng.lognormal(0.0, 0.12, n), -2), 500.0)
         m = reached & (rng.random(n) < 0.4) & (when > enter[:, k]) & (when < leave)
-        amt = np.where(m, np.maximum(np.round(amt * rng.lognormal(0.0, 0.12, n), -2), 500.0), amt)
+        m &= revised != amt  # a row is a change: no revision that rounds to the same amount
+        amt = np.where(m, revised, amt)
         add(idx[m], when[m], 4, amount=amt[m])
         if k == 3:  # a Negotiate deal called best_case first is upgraded to commit
-            up = reached & (rng.random(n) < 0.5) & (when > enter[:, k]) & (when < leave)
+            up = reached & (commit_p >= 0.4) & (rng.random(n) < 0.5)
+            up &= (when > enter[:, k]) & (when < leave)
             add(idx[up], when[up], 5, upgrade=np.ones(up.sum(), bool))
     add(idx, t_close, 3, stage=np.where(won, 4, 5), close=t_close)
 
@@ -207,23 +211,24 @@ def build_deals(
         cands = [pid for pid, a, b in seg_by_team[ti] if a <= when < b and pid != not_]
         return cands[rng.integers(len(cands))] if cands else None
 
-    r_i, r_d, r_o = [], [], []
-    for pid, leave in org.leavers.items():
-        ld = day(leave)
+    moves: list[tuple[int, int, str]] = []  # (deal, day, new owner)
+    for pid, left_on in org.leavers.items():
+        ld = day(left_on)
         for i in np.flatnonzero((owner == pid) & (t0 < ld) & (t_close > ld)):
             new_owner = teammate(int(team[i]), ld, pid)
             if new_owner:
-                r_i.append(i), r_d.append(ld), r_o.append(new_owner)
+                moves.append((int(i), ld, new_owner))
     for i in np.flatnonzero(rng.random(n) < 0.015):
         if t_close[i] - t0[i] > 2 and owner[i] not in org.leavers:
-            when = int(rng.integers(t0[i] + 1, t_close[i]))
-            new_owner = teammate(int(team[i]), when, str(owner[i]))
+            moved_on = int(rng.integers(t0[i] + 1, t_close[i]))
+            new_owner = teammate(int(team[i]), moved_on, str(owner[i]))
             if new_owner:
-                r_i.append(i), r_d.append(when), r_o.append(new_owner)
-    if r_i:
+                moves.append((int(i), moved_on, new_owner))
+    if moves:
+        r_i, r_d, r_o = zip(*moves, strict=True)
         add(np.array(r_i), np.array(r_d), 2, owner=np.array(r_o, dtype=object))
 
-    hist = _assemble(rng, ev, n, ids, stop)
+    hist = _assemble(rng, ev, n, ids, stop, commit_p)
     final_owner = hist.groupby("opportunity_id", sort=False)["owner_id"].last()
     product = _PRODUCTS[rng.integers(len(_PRODUCTS), size=n)]
     opps = pd.DataFrame(
@@ -253,9 +258,18 @@ def _account_ids(rng: np.random.Generator, team: np.ndarray, per_team: int = 150
 
 
 def _assemble(
-    rng: np.random.Generator, ev: list[dict[str, np.ndarray]], n: int, ids: np.ndarray, stop: int
+    rng: np.random.Generator,
+    ev: list[dict[str, np.ndarray]],
+    n: int,
+    ids: np.ndarray,
+    stop: int,
+    commit_p: np.ndarray,
 ) -> pd.DataFrame:
-    """Events → full-state history rows (forward-filled), timestamps, cut at ``stop``."""
+    """Events → full-state history rows (forward-filled), timestamps, cut at ``stop``.
+
+    ``commit_p`` (per deal, uniform) picks forecast categories: Propose is best_case below 0.6,
+    Negotiate is commit below 0.4 (the rest start best_case and may be upgraded).
+    """
     frames = []
     for e in ev:
         frames.append(pd.DataFrame({k: v for k, v in e.items()}))
@@ -276,7 +290,7 @@ def _assemble(
         "timedelta64[m]"
     )
     stage = h["stage"].to_numpy().astype(np.int64)
-    commit_p = rng.random(n)[h["i"].to_numpy()]
+    commit_p = commit_p[h["i"].to_numpy()]
     fc = np.select(
         [stage <= 1, stage == 2, stage == 3, stage == 4],
         [

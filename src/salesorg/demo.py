@@ -79,7 +79,7 @@ DEMO_AS_OF = dt.date(2026, 11, 20)
 QUOTA_START_YEAR = 2024
 #: Annual rise of every quota (2025 = 2024 x 1.10, 2026 = 2024 x 1.21).
 QUOTA_GROWTH = 0.10
-#: Annual quota of a (non-senior) AM in 2024, EUR; calibrated so ~60 % of AM-quarters reach 100 %.
+#: Annual quota of a (non-senior) AM in 2024, EUR; calibrated so ~55 % of AM-quarters reach 100 % in 2024.
 QUOTA_2024_EUR = 560_000.0
 INITIATIVE_ID = "solution-selling"
 INITIATIVE_START = dt.date(2026, 4, 1)

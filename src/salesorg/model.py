@@ -340,6 +340,22 @@ _TABLES: tuple[Table, ...] = (
         imported=False,
     ),
     Table(
+        "credit_splits",
+        (
+            _c("opportunity_id", "VARCHAR", references="opportunities.opportunity_id"),
+            _c("person_id", "VARCHAR", references="people.person_id"),
+            _c(
+                "share",
+                "DECIMAL(5,4)",
+                minimum=0,
+                doc="fraction of the deal credited to the person; a deal's shares sum to 1",
+            ),
+        ),
+        key=("opportunity_id", "person_id"),
+        doc="Split credit of a deal across account-team members (else the owner gets 100 %).",
+        imported=False,
+    ),
+    Table(
         "deal_pauses",
         (
             _c("opportunity_id", "VARCHAR", references="opportunities.opportunity_id"),

@@ -16,3 +16,4 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     with Store.open(tmp_path_factory.mktemp("demo") / "demo.duckdb") as s:
         build_demo(s)
         yield s
+

@@ -152,3 +152,15 @@ def test_conversion_never_exceeds_what_reached_the_stage(
         total = compute(s, "conversion", as_of=as_of).set_index("stage")
         for stage, part in df.groupby("stage"):
             assert part["reached"].sum() == total.loc[stage, "reached"]
+
+
+@pytest.mark.parametrize("by", ["owner", "unit", "quarter"])
+def test_on_the_demo_company_groups_add_up_to_the_company_total(demo_store, by: str) -> None:
+    as_of = dt.date(2026, 9, 30)
+    for name, cols in SUMS.items():
+        total = compute(demo_store, name, as_of=as_of).iloc[0]
+        parts = compute(demo_store, name, as_of=as_of, by=by)
+        if by == "unit":  # leavers keep their last team: nobody falls outside a unit
+            assert parts["unit_id"].notna().all()
+        for c in cols:
+            assert float(parts[c].sum()) == pytest.approx(float(total[c])), (name, c)

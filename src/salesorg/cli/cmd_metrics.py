@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
 import typer
@@ -84,9 +85,7 @@ def register(app: typer.Typer) -> None:
                 emit(df, fmt)
 
 
-def _date(text: str, option: str) -> object:
-    import datetime as dt
-
+def _date(text: str, option: str) -> dt.date:
     from salesorg.errors import ConfigError
 
     try:

@@ -16,7 +16,7 @@ import ibis
 from salesorg.metrics.pit import TableSource, opportunity_state
 from salesorg.metrics.window import Window
 
-__all__ = ["closed_deals", "zero"]
+__all__ = ["closed_deals", "one_if", "zero"]
 
 
 def closed_deals(source: TableSource, as_of: dt.date | str, window: Window) -> ibis.Table:
@@ -28,6 +28,11 @@ def closed_deals(source: TableSource, as_of: dt.date | str, window: Window) -> i
     s = s.filter(s.is_closed)
     s = s.mutate(close_day=s.close_date.cast("date").coalesce(s.changed_at.date()))
     return s.filter(window.contains(s.close_day))
+
+
+def one_if(condition: ibis.Value) -> ibis.Value:
+    """1 where ``condition`` holds, else 0 (summing it counts; portable, unlike bool casts)."""
+    return ibis.cases((condition, 1), else_=0)
 
 
 def zero(value: ibis.Value) -> ibis.Value:

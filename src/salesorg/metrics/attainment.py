@@ -23,6 +23,7 @@ import datetime as dt
 
 import ibis
 
+from salesorg.metrics._closed import one_if
 from salesorg.metrics.pit import TableSource, fx_rates_as_of, opportunity_state, to_date
 from salesorg.metrics.window import Window, add_group, group_key, resolve_window
 
@@ -94,7 +95,7 @@ def attainment(
         if by in ("month", "quarter")
         else [*([key] if key else []), "period_start", "period_end"]
     )
-    above = (per.attainment >= 1).cast("int64")
+    above = one_if(per.attainment >= 1)
     agg = per.group_by(keys).aggregate(
         people=per.count(),
         at_or_above=above.sum(),

@@ -21,6 +21,7 @@ import datetime as dt
 
 import ibis
 
+from salesorg.metrics._closed import one_if
 from salesorg.metrics.pit import TableSource, as_of_instant, opportunity_state
 from salesorg.metrics.window import Window, add_group, group_key, resolve_window
 
@@ -64,7 +65,7 @@ def stage_conversion(
     ).aggregate(reached_at=reach.changed_at.min())
     reach = reach.join(top, "opportunity_id")
     reach = reach.mutate(
-        converted=(reach.max_rung >= reach.next_ordinal).cast("int64"),
+        converted=one_if(reach.max_rung >= reach.next_ordinal),
         reached_day=reach.reached_at.date(),
     )
     reach = reach.filter(window.contains(reach.reached_day))

@@ -64,9 +64,12 @@ def fx_rates_as_of(
     )
     rates = rates.select(currency=latest.currency, rate=known.rate, rate_date=latest.rate_date)
     rates = rates.filter(rates.currency != reporting_currency)
-    own = ibis.memtable(
-        {"currency": [reporting_currency], "rate": [1.0], "rate_date": [None]},
-        schema={"currency": "string", "rate": "float64", "rate_date": "date"},
+    # One row for the reporting currency itself. A global aggregate always yields exactly one
+    # row, on every backend, without a memtable (which Spark cannot see inside cached queries).
+    own = fx.aggregate(n=fx.count()).select(
+        currency=ibis.literal(reporting_currency, type="string"),
+        rate=ibis.literal(1.0, type="float64"),
+        rate_date=ibis.null().cast("date"),
     )
     return rates.union(own)
 

@@ -43,6 +43,22 @@ METRICS: dict[str, MetricFn] = {
 _WINDOWED = {"bookings", "win-rate", "deal-size", "cycle-time", "conversion", "attainment"}
 
 
+class _CachedTables:
+    """A table source that looks each table up once (a lookup asks the backend for its schema)."""
+
+    def __init__(self, source: TableSource) -> None:
+        self._source = source
+        self._tables: dict[str, ibis.Table] = {}
+
+    def table(self, name: str) -> ibis.Table:
+        if name not in self._tables:
+            self._tables[name] = self._source.table(name)
+        return self._tables[name]
+
+    def __getattr__(self, name: str) -> object:  # reporting_currency, path, ...
+        return getattr(self._source, name)
+
+
 def metric(
     source: TableSource,
     name: str,
@@ -76,6 +92,7 @@ def compute(
     end: dt.date | str | None = None,
 ) -> pd.DataFrame:
     """Run metric ``name`` and return its rows sorted by group (raises if a rate is missing)."""
+    source = _CachedTables(source)
     check_rates(source, as_of)
     expr = metric(source, name, as_of=as_of, by=by, period=period, start=start, end=end)
     df = expr.execute()

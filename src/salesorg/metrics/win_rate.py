@@ -12,7 +12,7 @@ import datetime as dt
 
 import ibis
 
-from salesorg.metrics._closed import closed_deals, zero
+from salesorg.metrics._closed import closed_deals, one_if, zero
 from salesorg.metrics.pit import TableSource
 from salesorg.metrics.window import Window, add_group, group_key, resolve_window
 
@@ -33,8 +33,8 @@ def win_rate(
     won_amt = ibis.cases((c.is_won, c.amount_rc), else_=0)
     lost_amt = ibis.cases((~c.is_won, c.amount_rc), else_=0)
     metrics = {
-        "won": c.is_won.cast("int64").sum(),
-        "lost": (~c.is_won).cast("int64").sum(),
+        "won": one_if(c.is_won).sum(),
+        "lost": one_if(~c.is_won).sum(),
         "won_amount": zero(won_amt.sum()),
         "lost_amount": zero(lost_amt.sum()),
     }
