@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+
+# imported at collection, not lazily mid-test: CPython 3.11.7 can fail to parse a module
+# ("AST constructor recursion depth mismatch") when pytest rewrites it while other threads run
+import schemathesis.specs.openapi.analysis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from web_support import TODAY
