@@ -140,12 +140,22 @@ def review_page(
     while u is not None and (scope.everything or u in scope.unit_ids):
         crumbs.insert(0, (u, units[u][0]))
         u = units[u][2]
-    document = None
-    if not own:
-        document = request.app.state.cache.get_or_compute(
-            ("review-doc", unit_id, review.as_of, review.since),
-            lambda: document_context(review_pack(review, request.app.state.pool.get())),
+
+    def body() -> str:
+        document = None
+        if not own:
+            pack = review_pack(review, request.app.state.pool.get())
+            document = document_context(pack)
+        template = request.app.state.templates.env.get_template("_review_body.html")
+        return template.render(
+            review=review,
+            own=own,
+            exceptions=_exceptions(review, user.person_id if own else None),
+            document=document,
         )
+
+    key = ("review-html", unit_id, review.as_of, review.since, user.person_id if own else None)
+    html = request.app.state.cache.get_or_compute(key, body)
     query = f"as_of={review.as_of.isoformat()}&since={review.since.isoformat()}"
     if unit_id and not own:
         query += f"&unit={unit_id}"
@@ -158,8 +168,7 @@ def review_page(
         own=own,
         crumbs=crumbs,
         children=[(c, units[c][0], units[c][1]) for c in children],
-        exceptions=_exceptions(review, user.person_id if own else None),
-        document=document,
+        body=html,
         download_query=query,
     )
 
