@@ -4,12 +4,12 @@ match the schema, and no leak outside a scope."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import pkgutil
+
 import pytest
 import schemathesis
-
-# imported at collection, not lazily mid-test: CPython 3.11.7 can fail to parse a module
-# ("AST constructor recursion depth mismatch") when pytest rewrites it while other threads run
-import schemathesis.specs.openapi.analysis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from web_support import TODAY
@@ -19,6 +19,13 @@ from salesorg.web import create_app
 from salesorg.web.users import issue_token
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+# Import every schemathesis module at collection, not lazily mid-test: CPython 3.11.7 can fail
+# to parse a module ("AST constructor recursion depth mismatch") when pytest rewrites it while
+# other threads run.
+for _m in pkgutil.walk_packages(schemathesis.__path__, "schemathesis."):
+    with contextlib.suppress(Exception):
+        importlib.import_module(_m.name)
 
 
 def test_api_never_errors_matches_its_schema_and_stays_in_scope(web_store: Store):
