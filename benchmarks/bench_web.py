@@ -1,0 +1,203 @@
+"""Load test of the web app: 50 concurrent users reading review pages on 1M opportunities.
+
+A real ``uvicorn`` server (a subprocess, so the load generator does not share its GIL) serves
+the big synthetic store (:func:`benchmarks.bigdata.big_store`) on 127.0.0.1. Fifty logged-in
+users (AMs, managers, directors, the GM and RevOps, each with their own scope) read their
+review pages concurrently; we report the p95 latency against a baseline measured in the same
+run: the same users fetching a static file from the same server (what the server costs with no
+data work at all). Page data are cached per (scope, as-of date), as in production, after one
+warm-up pass; the cold first load of a scope is reported in the note.
+
+Bounded: a fixed number of requests per user and a wall-clock limit; the server is stopped at
+the end whatever happens. Run: ``python -m benchmarks.bench_web [--quick]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "bench-password-1"
+N_USERS = 50
+TIME_LIMIT_S = 900.0
+GOAL_P95_S = 0.300
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _users(db: Path, n_teams: int = 5) -> list[str]:
+    """Make 50 users in the store (closed afterwards); returns their e-mails.
+
+    The readers of ``n_teams`` teams' weekly reviews: each team's sales manager and the AMs
+    who report to them (an AM reads their own deals of the team's review), which is how a
+    review is read on a Monday: several people per unit.
+    """
+    sys.path.insert(0, str(ROOT / "src"))
+    import datetime as dt
+
+    from salesorg.store import Store
+    from salesorg.web.users import add_user
+
+    with Store.open(db) as store:
+        line = store.con.execute(
+            "SELECT a.person_id, a.manager_id, p.role FROM assignments a "
+            "JOIN people p USING (person_id) WHERE a.valid_from <= ? AND "
+            "(a.valid_to IS NULL OR a.valid_to > ?) ORDER BY a.person_id",
+            [dt.date.today(), dt.date.today()],
+        ).fetchall()
+        managers = sorted({m for _, m, _ in line if m and m.startswith("S")})[:n_teams]
+        plan = [("manager", m) for m in managers]
+        ams = [(p, m) for p, m, r in line if m in managers and r == "AM"]
+        plan += [("am", p) for p, _ in ams][: N_USERS - len(plan)]
+        emails = []
+        for i, (role, person) in enumerate(plan):
+            email = f"bench{i:02d}-{role}@bench.example"
+            add_user(store, email, role=role, password=PASSWORD, person_id=person, actor="bench")
+            emails.append(email)
+    return emails
+
+
+def _start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
+    # all virtual users log in from 127.0.0.1: lift the per-address login limit for the run
+    code = (
+        "import uvicorn; from salesorg.web import create_app; "
+        "from salesorg.web.auth import LoginLimiter; "
+        f"app = create_app({str(db)!r}, login_limiter=LoginLimiter(attempts=100_000)); "
+        f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning')"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.Popen([sys.executable, "-c", code], env=env)
+
+
+async def _wait_up(url: str, deadline: float) -> None:
+    async with httpx.AsyncClient() as c:
+        while time.monotonic() < deadline:
+            try:
+                if (await c.get(f"{url}/login")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+async def _login(url: str, email: str) -> httpx.AsyncClient:
+    c = httpx.AsyncClient(base_url=url, timeout=600.0)
+    html = (await c.get("/login")).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    r = await c.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    if r.status_code not in (200, 303):
+        raise RuntimeError(f"login {email}: {r.status_code}")
+    return c
+
+
+def _review_paths(as_ofs: list[str]) -> list[str]:
+    """The pages a user reads in a weekly review (the review page once it is installed)."""
+    import importlib.util
+
+    sys.path.insert(0, str(ROOT / "src"))
+    if importlib.util.find_spec("salesorg.review") is not None:
+        return [f"/review?as_of={as_ofs[-1]}"]  # this week's review of each user's unit
+    return ["/"] + [f"/opportunities?as_of={d}&open_only=true" for d in as_ofs]
+
+
+async def _run_load(
+    clients: list[httpx.AsyncClient], paths: list[str], per_user: int, deadline: float
+) -> tuple[list[float], int]:
+    lat: list[float] = []
+    errors = 0
+
+    async def user(i: int, c: httpx.AsyncClient) -> None:
+        nonlocal errors
+        for k in range(per_user):
+            if time.monotonic() > deadline:
+                return
+            path = paths[(i + k) % len(paths)]
+            t = time.perf_counter()
+            r = await c.get(path)
+            lat.append(time.perf_counter() - t)
+            if r.status_code != 200:
+                errors += 1
+
+    await asyncio.gather(*(user(i, c) for i, c in enumerate(clients)))
+    return lat, errors
+
+
+async def _bench(db: Path, emails: list[str], *, per_user: int) -> dict[str, float]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = _start_server(db, port)
+    deadline = time.monotonic() + TIME_LIMIT_S
+    try:
+        await _wait_up(url, time.monotonic() + 60)
+        clients = [await _login(url, e) for e in emails]
+        as_ofs = ["2026-06-29", "2026-07-06", "2026-07-13", "2026-07-20"]
+        paths = _review_paths(as_ofs)
+        # warm-up: each user reads each page once (the first read of a scope is cold)
+        cold, _ = await _run_load(clients, paths, len(paths), deadline)
+        ours, errors = await _run_load(clients, paths, per_user, deadline)
+        base, _ = await _run_load(clients, ["/static/salesorg.css"], per_user, deadline)
+        for c in clients:
+            await c.aclose()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return {
+        "p95": float(np.percentile(ours, 95)),
+        "p50": float(np.percentile(ours, 50)),
+        "base_p95": float(np.percentile(base, 95)),
+        "cold_p50": float(np.percentile(cold, 50)),
+        "cold_max": float(max(cold)),
+        "n": len(ours),
+        "errors": errors,
+        "path": paths[-1].split("?")[0],
+    }
+
+
+def run(*, quick: bool = False) -> list[dict[str, object]]:
+    """p95 latency of review pages with 50 concurrent users vs a static file (same server)."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.bigdata import big_store
+
+    n = 10_000 if quick else 1_000_000
+    db = big_store(n)
+    emails = _users(db)
+    res = asyncio.run(_bench(db, emails, per_user=4 if quick else 20))
+    return [
+        {
+            "benchmark": f"web: p95 of {res['path']} pages, {N_USERS} concurrent users, "
+            f"{n:,} opportunities",
+            "ours_s": res["p95"],
+            "baseline": "static file from the same server, same users",
+            "baseline_s": res["base_p95"],
+            "ratio": res["base_p95"] / res["p95"] if res["p95"] else float("nan"),
+            "goal": f"p95 < {GOAL_P95_S * 1000:.0f} ms",
+            "met": res["p95"] < GOAL_P95_S and res["errors"] == 0,
+            "note": f"{res['n']} requests, {res['errors']} errors, p50 {res['p50'] * 1000:.0f} ms; "
+            f"cold first load (uncached scope) p50 {res['cold_p50']:.2f} s, "
+            f"max {res['cold_max']:.2f} s; {os.cpu_count()} cores",
+        }
+    ]
+
+
+if __name__ == "__main__":
+    for row in run(quick="--quick" in sys.argv):
+        print(row)
