@@ -118,6 +118,22 @@ def _scenarios(ctx: DemoContext) -> list[str]:
     return [*text.splitlines(), f"scenario comparison: {path}"]
 
 
+@demo_step("web users")
+def _web_users(ctx: DemoContext) -> list[str]:
+    """One web user per role with a fresh password, printed once, and how to start the server."""
+    try:
+        from salesorg.web.users import demo_users
+    except ImportError as exc:  # the web extra is not installed
+        from salesorg.errors import ConfigError
+
+        raise ConfigError("web users skipped: pip install 'salesorg[web]'") from exc
+    users = demo_users(ctx.store, as_of=ctx.summary.as_of)
+    lines = ["web users (passwords are shown only now; see docs/web.md):"]
+    lines += [f"  {role:<9} {email:<31} {password}" for email, role, password in users]
+    lines.append(f"start the web app: salesorg serve --db {ctx.store.path}  (http://127.0.0.1:8000)")
+    return lines
+
+
 def next_steps(db: str) -> list[str]:
     """Commands worth trying on the demo store (shown after the summary)."""
     flag = "" if db in ("", "salesorg.duckdb", "./salesorg.duckdb") else f" --db {db}"
