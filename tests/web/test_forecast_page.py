@@ -43,5 +43,13 @@ def test_the_page_renders_and_downloads(logged_in):
 
 def test_a_bad_period_is_a_clear_error_not_a_crash(logged_in):
     c = logged_in("g1@tiny.example")
-    assert c.get("/api/forecast", params={**PARAMS, "period": "2026Q9"}).status_code == 422
+    assert c.get("/api/forecast", params={**PARAMS, "period": "2026Q9"}).status_code == 400
     assert c.get("/forecast", params={**PARAMS, "method": "magic"}).status_code == 400
+
+
+def test_thin_history_is_named_next_to_the_figures_not_raised(logged_in):
+    c = logged_in("ops@tiny.example")
+    body = c.get("/api/forecast", params={**PARAMS, "method": "markov"}).json()
+    assert any("ThinHistoryWarning" in w for w in body["warnings"])
+    html = c.get("/forecast", params={**PARAMS, "method": "markov"}).text
+    assert "ThinHistoryWarning" in html

@@ -12,6 +12,7 @@ on the server before anything is rendered or serialised. Results are cached per
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from typing import Annotated, Any
 
 import pandas as pd
@@ -39,10 +40,22 @@ def _default_period(day: dt.date) -> str:
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
-def _table(store: Store, period: str, as_of: dt.date | None, method: str, by: str) -> Any:
+def _table(
+    store: Store, period: str, as_of: dt.date | None, method: str, by: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """The forecast table and the named warnings it raised (thin history, ...), shown to the
+    user next to the figures rather than lost in a log."""
     from salesorg.forecast import forecast
 
-    return forecast(store, period=period, as_of=as_of, by=by, method=method, trials=TRIALS)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = forecast(store, period=period, as_of=as_of, by=by, method=method, trials=TRIALS)
+    notes = [
+        f"{w.category.__name__}: {w.message}"
+        for w in caught
+        if not issubclass(w.category, (DeprecationWarning, FutureWarning))
+    ]
+    return frame, sorted(set(notes))
 
 
 def scoped_forecast(
@@ -54,10 +67,12 @@ def scoped_forecast(
     as_of: dt.date | None,
     method: str,
     cache: Any = None,
+    notes: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows (``level``, ``group``, P10/P50/P90, ...) for the company, units and people in scope."""
+    """Rows (``level``, ``group``, P10/P50/P90, ...) for the company, units and people in scope;
+    the engine's warnings are appended to ``notes``."""
 
-    def get(by: str) -> pd.DataFrame:
+    def get(by: str) -> tuple[pd.DataFrame, list[str]]:
         key = ("forecast", period, as_of, method, by)
         if cache is None:
             return _table(store, period, as_of, method, by)
@@ -67,7 +82,9 @@ def scoped_forecast(
     levels = [("company", "company")] if scope.everything else []
     levels += [("unit", "unit_id"), ("owner", "owner_id")]
     for by, key in levels:
-        frame = get(by)
+        frame, found = get(by)
+        if notes is not None:
+            notes.extend(n for n in found if n not in notes)
         if key != "company" and not scope.everything:
             allowed = scope.unit_ids if by == "unit" else scope.person_ids
             frame = frame[frame[key].isin(allowed)]
@@ -99,7 +116,7 @@ def forecast_page(
     from salesorg.forecast import METHODS
 
     per, day = _params(request, period, as_of)
-    error, rows = None, []
+    error, rows, notes = None, [], []
     if method not in METHODS:
         raise HTTPException(400, f"unknown method {method!r} — use one of {', '.join(METHODS)}")
     try:
@@ -111,6 +128,7 @@ def forecast_page(
             as_of=day,
             method=method,
             cache=request.app.state.cache,
+            notes=notes,
         )
     except SalesorgError as exc:
         error = str(exc)
@@ -125,6 +143,7 @@ def forecast_page(
         method=method,
         methods=METHODS,
         error=error,
+        notes=notes,
         download_query=query,
     )
 
@@ -138,12 +157,14 @@ def forecast_api(
     method: Annotated[str, Query(max_length=20)] = "markov",
 ) -> dict[str, Any]:
     """``period``, ``as_of``, ``method`` and ``rows`` (``level``: company | unit | owner,
-    ``group``, ``p10``, ``p50``, ``p90``, ``mean``, ``booked``, ``open_pipeline``)."""
+    ``group``, ``p10``, ``p50``, ``p90``, ``mean``, ``booked``, ``open_pipeline``) and
+    ``warnings`` (the engine's named warnings, e.g. thin history)."""
     from salesorg.forecast import METHODS
 
     if method not in METHODS:
-        raise HTTPException(422, f"unknown method {method!r}")
+        raise HTTPException(400, f"unknown method {method!r}")
     per = period or _default_period(as_of or request.app.state.today())
+    notes: list[str] = []
     try:
         rows = scoped_forecast(
             request,
@@ -153,10 +174,11 @@ def forecast_api(
             as_of=as_of,
             method=method,
             cache=request.app.state.cache,
+            notes=notes,
         )
     except SalesorgError as exc:
-        raise HTTPException(422, str(exc)) from None
-    return {"period": per, "as_of": as_of, "method": method, "rows": rows}
+        raise HTTPException(400, str(exc)) from None
+    return {"period": per, "as_of": as_of, "method": method, "rows": rows, "warnings": notes}
 
 
 @register_report("forecast")
@@ -164,9 +186,12 @@ def forecast_report(store: Store, scope: Scope, as_of: dt.date, params: dict[str
     period = params.get("period") or _default_period(as_of)
     method = params.get("method") or "markov"
     day = as_of
-    rows = scoped_forecast(None, store, scope, period=period, as_of=day, method=method)
+    notes: list[str] = []
+    rows = scoped_forecast(None, store, scope, period=period, as_of=day, method=method, notes=notes)
     doc = Document(f"Forecast {period}", f"{scope.label} · method {method}")
     sec = doc.section("Ranges (P10 / P50 / P90)")
+    for n in notes:
+        sec.add(Note(n, "warning"))
     sec.add(
         Note(
             "P10/P50/P90: 8 in 10 outcomes fall between P10 and P90 if the model is right; "

@@ -186,7 +186,7 @@ def review_api(
     from salesorg.cli._output import jsonable
 
     if since is not None and as_of is not None and since >= as_of:
-        raise HTTPException(422, "since must be before as_of")
+        raise HTTPException(400, "since must be before as_of")
     _, _, unit_id, own = _resolve(request, user, unit)
     review = _review(request, unit_id, as_of, since)
     if not own:
