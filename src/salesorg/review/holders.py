@@ -87,7 +87,7 @@ def holder_stats(
     stats = state.group_by("owner_id").aggregate(
         open_pipeline=ibis.ifelse(~state.is_closed, amt, ibis.null("float64")).sum(),
         typical_deal=ibis.ifelse(recent, amt, ibis.null("float64")).median(),
-        deals_365=recent.cast("int64").sum(),
+        deals_365=ibis.ifelse(recent, 1, 0).sum(),
     )
     out = stats.execute().set_index("owner_id")
     q0, q1 = quarter_bounds(d)

@@ -75,7 +75,11 @@ class ReviewSource:
         """``expr`` computed once into a temporary table (dropped by :meth:`release`)."""
         backend = expr._find_backend()
         name = f"_salesorg_tmp_{uuid.uuid4().hex}"
-        table = backend.create_table(name, expr, temp=True)
+        try:
+            table = backend.create_table(name, expr, temp=True)
+        except NotImplementedError:
+            # Spark has no temporary tables in Ibis: cache the expression there instead
+            return expr.cache()
         self._names.append((backend, name))
         return table
 
