@@ -130,7 +130,9 @@ def _web_users(ctx: DemoContext) -> list[str]:
     users = demo_users(ctx.store, as_of=ctx.summary.as_of)
     lines = ["web users (passwords are shown only now; see docs/web.md):"]
     lines += [f"  {role:<9} {email:<31} {password}" for email, role, password in users]
-    lines.append(f"start the web app: salesorg serve --db {ctx.store.path}  (http://127.0.0.1:8000)")
+    lines.append(
+        f"start the web app: salesorg serve --db {ctx.store.path}  (http://127.0.0.1:8000)"
+    )
     return lines
 
 

@@ -29,7 +29,7 @@ from salesorg.report.document import (
     TableBlock,
 )
 
-__all__ = ["CSS", "chart_svg", "render_html", "write_html"]
+__all__ = ["CSS", "chart_svg", "document_context", "render_html", "write_html"]
 
 #: Screen CSS: system fonts, fluid width, tables scroll on narrow screens.
 CSS = """
@@ -168,14 +168,28 @@ def _block_context(block: Any) -> dict[str, Any]:
     raise TypeError(f"unknown report block {type(block).__name__}")
 
 
+def document_context(doc: Document) -> dict[str, Any]:
+    """Template context of a document: title, subtitle and sections of rendered blocks.
+
+    Shared by :func:`render_html` and the web app's pages, so a page and a downloaded report
+    show the same thing.
+    """
+    return {
+        "title": doc.title,
+        "subtitle": doc.subtitle,
+        "sections": [
+            {"title": s.title, "blocks": [_block_context(b) for b in s.blocks]}
+            for s in doc.sections
+        ],
+    }
+
+
 def render_html(doc: Document, *, print_css: str = "") -> str:
     """The whole document as one HTML string (CSS and SVG charts inline).
 
     ``print_css`` is appended to the stylesheet; the PDF renderer passes its ``@page`` rules.
     """
-    sections = [
-        {"title": s.title, "blocks": [_block_context(b) for b in s.blocks]} for s in doc.sections
-    ]
+    sections = document_context(doc)["sections"]
     template = _env.get_template("report.html.j2")
     return template.render(doc=doc, sections=sections, css=CSS, print_css=print_css)
 

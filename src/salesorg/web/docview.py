@@ -9,22 +9,6 @@ as markup.
 
 from __future__ import annotations
 
-from typing import Any
-
-from salesorg.report import Document
+from salesorg.report.html import document_context
 
 __all__ = ["document_context"]
-
-
-def document_context(doc: Document) -> dict[str, Any]:
-    """Template context for ``_document.html``: title, subtitle, sections of block contexts."""
-    from salesorg.report.html import _block_context
-
-    return {
-        "title": doc.title,
-        "subtitle": doc.subtitle,
-        "sections": [
-            {"title": s.title, "blocks": [_block_context(b) for b in s.blocks]}
-            for s in doc.sections
-        ],
-    }
