@@ -186,3 +186,12 @@ def test_compare_writes_a_report_with_both_plans(tmp_path: Path) -> None:
     )
     html = out.read_text()
     assert "am-individual" in html and "cell-team" in html and "variable_pay_actual" in html
+
+
+def test_payouts_with_nobody_on_a_plan_is_a_clear_error(tmp_path):
+    from salesorg.cli import main
+    from salesorg.store import Store
+
+    db = tmp_path / "empty.duckdb"
+    Store.open(db).close()
+    assert main(["comp", "payouts", "--period", "2026Q3", "--db", str(db)]) == 1

@@ -145,6 +145,15 @@ def payouts_cmd(
 
     with Store.open(db, read_only=True) as store:
         run = payouts(store, period, person=person, plan_id=plan)
+    if not run.statements:
+        from salesorg.errors import DataError
+
+        raise DataError(
+            f"nobody is on a commission plan in {run.window.label}"
+            + (f" for person {person}" if person else "")
+            + " — add one with `salesorg comp plan add FILE.toml` and put people on it with "
+            "`salesorg comp plan assign PLAN --people ID,... --from DATE`"
+        )
     if out is not None:
         from salesorg.report import write
 
