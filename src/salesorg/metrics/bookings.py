@@ -13,7 +13,7 @@ import ibis
 
 from salesorg.metrics._closed import closed_deals, zero
 from salesorg.metrics.pit import TableSource
-from salesorg.metrics.window import Window, add_group, group_key, resolve_window
+from salesorg.metrics.window import Window, add_group, aggregate_by, resolve_window
 
 __all__ = ["bookings"]
 
@@ -31,5 +31,4 @@ def bookings(
     won = won.filter(won.is_won)
     won = add_group(source, won, by, as_of, day="close_day")
     metrics = {"won": won.count(), "won_amount": zero(won.amount_rc.sum())}
-    key = group_key(by)
-    return won.group_by(key).aggregate(**metrics) if key else won.aggregate(**metrics)
+    return aggregate_by(won, by, **metrics)

@@ -13,7 +13,7 @@ import ibis
 
 from salesorg.metrics._closed import closed_deals
 from salesorg.metrics.pit import TableSource
-from salesorg.metrics.window import Window, add_group, group_key, resolve_window
+from salesorg.metrics.window import Window, add_group, aggregate_by, resolve_window
 
 __all__ = ["cycle_time"]
 
@@ -40,5 +40,4 @@ def cycle_time(
         "p25_days": won.days.quantile(0.25),
         "p75_days": won.days.quantile(0.75),
     }
-    key = group_key(by)
-    return won.group_by(key).aggregate(**metrics) if key else won.aggregate(**metrics)
+    return aggregate_by(won, by, **metrics)

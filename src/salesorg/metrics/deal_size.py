@@ -13,7 +13,7 @@ import ibis
 
 from salesorg.metrics._closed import closed_deals
 from salesorg.metrics.pit import TableSource
-from salesorg.metrics.window import Window, add_group, group_key, resolve_window
+from salesorg.metrics.window import Window, add_group, aggregate_by, resolve_window
 
 __all__ = ["deal_size"]
 
@@ -37,5 +37,4 @@ def deal_size(
         "avg_deal_size": amt.mean(),
         "median_deal_size": amt.median(),
     }
-    key = group_key(by)
-    return won.group_by(key).aggregate(**metrics) if key else won.aggregate(**metrics)
+    return aggregate_by(won, by, **metrics)

@@ -16,7 +16,7 @@ import ibis
 
 from salesorg.metrics._closed import zero
 from salesorg.metrics.pit import TableSource, opportunity_state
-from salesorg.metrics.window import Window, add_group, group_key
+from salesorg.metrics.window import Window, add_group, aggregate_by
 
 __all__ = ["open_pipeline"]
 
@@ -46,5 +46,4 @@ def open_pipeline(
             ibis.cases((s.forecast_category == "best_case", amt), else_=0).sum()
         ),
     }
-    key = group_key(by)
-    return s.group_by(key).aggregate(**metrics) if key else s.aggregate(**metrics)
+    return aggregate_by(s, by, **metrics)

@@ -31,6 +31,7 @@ __all__ = [
     "GROUPS",
     "Window",
     "add_group",
+    "aggregate_by",
     "group_key",
     "resolve_window",
     "unit_as_of",
@@ -140,6 +141,12 @@ def group_key(by: str | None) -> str | None:
     if by not in GROUPS:
         raise ConfigError(f"--by {by!r} is not a grouping — use one of {', '.join(GROUPS)}")
     return GROUPS[by]
+
+
+def aggregate_by(table: ibis.Table, by: str | None, **metrics: ibis.Expr) -> ibis.Table:
+    """``metrics`` per group of ``by`` (one row per group), or one company row when ``by`` is None."""
+    key = group_key(by)
+    return table.group_by(key).aggregate(**metrics) if key else table.aggregate(**metrics)
 
 
 def add_group(
