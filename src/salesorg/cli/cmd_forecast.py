@@ -52,6 +52,12 @@ def register(app: typer.Typer) -> None:
         method: str = typer.Option("markov", "--method", help=METHOD_HELP),
         trials: int = typer.Option(10_000, "--trials", min=100, help="Monte Carlo trials"),
         seed: int = typer.Option(0, "--seed", help="random seed (same seed, same answer)"),
+        calibrated: bool = typer.Option(
+            False,
+            "--calibrated",
+            help="widen P10-P90 by the method's backtested coverage over the past year "
+            "(split-conformal; slower: runs a short backtest)",
+        ),
         db: str = DbOption,
         fmt: Format = FormatOption,
     ) -> None:
@@ -66,10 +72,25 @@ def register(app: typer.Typer) -> None:
         from salesorg.forecast.api import forecast as run
 
         with Store.open(db, read_only=True) as store, _show_warnings():
+            from salesorg.forecast.history import load_history
+
+            history = load_history(store)
             df = run(
-                store, period=period, as_of=as_of, by=by, method=method, trials=trials, seed=seed
+                history, period=period, as_of=as_of, by=by, method=method, trials=trials, seed=seed
             )
-        emit(df, fmt, title=f"Forecast {period} ({method})")
+            if calibrated:
+                from salesorg.forecast.api import widen
+                from salesorg.forecast.pack import best_method
+                from salesorg.metrics.pit import to_date
+
+                day = history.last_day if as_of is None else to_date(as_of)
+                _, scores = best_method(history, as_of=day)
+                k = next((s["width_factor"] for s in scores if s["method"] == method), 1.0)
+                df = widen(df, k)
+        title = f"Forecast {period} ({method})"
+        if not calibrated:
+            title += " — the model's own range; --calibrated widens it by backtested coverage"
+        emit(df, fmt, title=title)
 
     @group.command("override")
     def override(

@@ -16,7 +16,7 @@ from salesorg.forecast.markov import MarkovForecaster
 from salesorg.forecast.runrate import RunRateForecaster
 from salesorg.forecast.weighted import WeightedForecaster
 
-__all__ = ["METHODS", "forecast", "make_forecaster"]
+__all__ = ["METHODS", "forecast", "make_forecaster", "widen"]
 
 METHODS = ("weighted", "weighted-learned", "markov", "run-rate", "judgment")
 
@@ -60,3 +60,18 @@ def forecast(
     day = history.last_day if as_of is None else as_of
     model = make_forecaster(method, trials=trials, seed=seed, **kw)
     return model.fit(history.known_at(day)).predict(parse_period(period), by=by)
+
+
+def widen(frame: pd.DataFrame, factor: float) -> pd.DataFrame:
+    """P10 and P90 moved ``factor`` times further from P50 (never below what is booked).
+
+    ``factor`` comes from the method's own backtest (:func:`salesorg.forecast.pack.width_factor`,
+    split-conformal calibration): ranges that covered too few outcomes are widened so they
+    would have covered 80 %. A factor of 1 leaves the frame as it is.
+    """
+    out = frame.copy()
+    k = max(1.0, float(factor))
+    out["p10"] = (out.p50 - k * (out.p50 - out.p10)).clip(lower=out.booked)
+    out["p90"] = out.p50 + k * (out.p90 - out.p50)
+    out["width_factor"] = k
+    return out
