@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
+import json
 import os
 import pkgutil
 import platform
+import subprocess
 import sys
 import time
 import traceback
@@ -33,6 +34,38 @@ def _fmt(v: object) -> str:
     return "" if v is None else str(v).replace("|", "\\|")
 
 
+_MARK = "@@salesorg-bench-rows@@"
+
+
+def _run_isolated(name: str, *, quick: bool) -> list[dict]:
+    """Run one benchmark module in a fresh interpreter, so its memory figures are its own.
+
+    (A process's peak RSS survives fork and exec on Linux: measured in this process, every
+    later benchmark would report the peak of the largest one before it.)
+    """
+    code = (
+        "import json, sys\n"
+        f"from benchmarks.{name} import run\n"
+        f"rows = run(quick={quick!r})\n"
+        f"print({_MARK!r} + json.dumps(rows, default=str))\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(HERE.parent / "src"), str(HERE.parent)]),
+    }
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    for line in proc.stdout.splitlines():
+        if not line.startswith(_MARK):
+            print("   ", line, flush=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr[-4000:])
+        raise RuntimeError(
+            f"{name} exited with {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}"
+        )
+    payload = [ln for ln in proc.stdout.splitlines() if ln.startswith(_MARK)][-1]
+    return json.loads(payload.removeprefix(_MARK))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small data, for a smoke run")
@@ -48,8 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         print(f"== {name}", flush=True)
         try:
-            module = importlib.import_module(f"benchmarks.{name}")
-            got = module.run(quick=args.quick)
+            got = _run_isolated(name, quick=args.quick)
         except Exception:
             failures.append(f"{name}: {traceback.format_exc().splitlines()[-1]}")
             traceback.print_exc()
