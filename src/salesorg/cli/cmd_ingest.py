@@ -41,21 +41,22 @@ def _summary(result: Any, fmt: Format) -> None:
                 typer.echo(f"{key}: {value}")
 
 
+# the options `import` and `validate` share (validate checks exactly what import would)
+AsOfOption = typer.Option(None, "--as-of", help="snapshot date (snapshot preset), YYYY-MM-DD")
+MappingOption = typer.Option(None, "--mapping", help="column-mapping TOML file")
+StrictOption = typer.Option(False, "--strict", help="reject columns the model does not know")
+EncodingOption = typer.Option(None, "--encoding", help="file encoding if not UTF-8, e.g. cp1252")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_(
         preset: str = typer.Argument(..., help=PRESET_HELP),
         paths: list[Path] = typer.Argument(..., help="files or folders"),
-        as_of: str = typer.Option(
-            None, "--as-of", help="snapshot date (snapshot preset), YYYY-MM-DD"
-        ),
-        mapping: Path = typer.Option(None, "--mapping", help="column-mapping TOML file"),
-        strict: bool = typer.Option(
-            False, "--strict", help="reject columns the model does not know"
-        ),
-        encoding: str = typer.Option(
-            None, "--encoding", help="file encoding if not UTF-8, e.g. cp1252"
-        ),
+        as_of: str = AsOfOption,
+        mapping: Path = MappingOption,
+        strict: bool = StrictOption,
+        encoding: str = EncodingOption,
         db: str = DbOption,
         fmt: Format = FormatOption,
     ) -> None:
@@ -75,16 +76,10 @@ def register(app: typer.Typer) -> None:
     def validate(
         preset: str = typer.Argument(..., help=PRESET_HELP),
         paths: list[Path] = typer.Argument(..., help="files or folders"),
-        as_of: str = typer.Option(
-            None, "--as-of", help="snapshot date (snapshot preset), YYYY-MM-DD"
-        ),
-        mapping: Path = typer.Option(None, "--mapping", help="column-mapping TOML file"),
-        strict: bool = typer.Option(
-            False, "--strict", help="reject columns the model does not know"
-        ),
-        encoding: str = typer.Option(
-            None, "--encoding", help="file encoding if not UTF-8, e.g. cp1252"
-        ),
+        as_of: str = AsOfOption,
+        mapping: Path = MappingOption,
+        strict: bool = StrictOption,
+        encoding: str = EncodingOption,
         db: str = DbOption,
         fmt: Format = FormatOption,
     ) -> None:
