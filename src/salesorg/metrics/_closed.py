@@ -16,7 +16,7 @@ import ibis
 from salesorg.metrics.pit import TableSource, opportunity_state
 from salesorg.metrics.window import Window
 
-__all__ = ["closed_deals", "one_if", "zero"]
+__all__ = ["closed_deals", "one_if", "won_deals", "zero"]
 
 
 def closed_deals(source: TableSource, as_of: dt.date | str, window: Window) -> ibis.Table:
@@ -38,3 +38,9 @@ def one_if(condition: ibis.Value) -> ibis.Value:
 def zero(value: ibis.Value) -> ibis.Value:
     """A sum that is NULL over no rows becomes 0 (an empty group sold nothing)."""
     return value.coalesce(0)
+
+
+def won_deals(source: TableSource, as_of: dt.date | str, window: Window) -> ibis.Table:
+    """Deals won in ``window`` as known at the end of ``as_of`` (see :func:`closed_deals`)."""
+    closed = closed_deals(source, as_of, window)
+    return closed.filter(closed.is_won)

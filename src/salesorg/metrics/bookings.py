@@ -11,7 +11,7 @@ import datetime as dt
 
 import ibis
 
-from salesorg.metrics._closed import closed_deals, zero
+from salesorg.metrics._closed import won_deals, zero
 from salesorg.metrics.pit import TableSource
 from salesorg.metrics.window import Window, add_group, aggregate_by, resolve_window
 
@@ -27,8 +27,7 @@ def bookings(
 ) -> ibis.Table:
     """Won deals per group: ``won`` (count) and ``won_amount`` (sum of ``amount_rc``)."""
     window = window or resolve_window(as_of)
-    won = closed_deals(source, as_of, window)
-    won = won.filter(won.is_won)
+    won = won_deals(source, as_of, window)
     won = add_group(source, won, by, as_of, day="close_day")
     metrics = {"won": won.count(), "won_amount": zero(won.amount_rc.sum())}
     return aggregate_by(won, by, **metrics)

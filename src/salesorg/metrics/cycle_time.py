@@ -11,7 +11,7 @@ import datetime as dt
 
 import ibis
 
-from salesorg.metrics._closed import closed_deals
+from salesorg.metrics._closed import won_deals
 from salesorg.metrics.pit import TableSource
 from salesorg.metrics.window import Window, add_group, aggregate_by, resolve_window
 
@@ -27,8 +27,7 @@ def cycle_time(
 ) -> ibis.Table:
     """Days from created to won per group: median (the headline), mean and quartiles."""
     window = window or resolve_window(as_of)
-    won = closed_deals(source, as_of, window)
-    won = won.filter(won.is_won)
+    won = won_deals(source, as_of, window)
     won = won.mutate(
         days=won.close_day.delta(won.created_on.cast("date"), unit="day").cast("float64")
     )

@@ -11,7 +11,7 @@ import datetime as dt
 
 import ibis
 
-from salesorg.metrics._closed import closed_deals
+from salesorg.metrics._closed import won_deals
 from salesorg.metrics.pit import TableSource
 from salesorg.metrics.window import Window, add_group, aggregate_by, resolve_window
 
@@ -27,8 +27,7 @@ def deal_size(
 ) -> ibis.Table:
     """Won deals per group with their mean and median amount (reporting currency)."""
     window = window or resolve_window(as_of)
-    won = closed_deals(source, as_of, window)
-    won = won.filter(won.is_won)
+    won = won_deals(source, as_of, window)
     won = add_group(source, won, by, as_of, day="close_day")
     amt = won.amount_rc.cast("float64")
     metrics = {
