@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +15,12 @@ import pandas as pd
 import pytest
 
 from salesorg.store import Store
+
+# Results cached on disk (salesorg.datacache) go to a folder of this test process, never to the
+# developer's ~/.cache; subprocesses started by tests inherit it.
+_CACHE = tempfile.mkdtemp(prefix="salesorg-test-cache-")
+os.environ["SALESORG_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 MAVEN_DIR = SHARED / "data" / "crm_sales_opportunities"

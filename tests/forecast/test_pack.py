@@ -74,3 +74,46 @@ def test_width_factor_is_the_80th_percentile_of_standardised_misses():
     assert width_factor(pts) == pytest.approx(np.quantile(np.arange(10) * 0.2, 0.8))
     assert width_factor(pts.assign(actual=100.0)) == 1.0  # never narrows
     assert width_factor(pts.head(5)) == 1.0  # too few points to tell
+
+
+def test_a_units_rollup_is_its_row_of_the_company_forecast_and_its_own_deals(synth_path):
+    """Checked against a forecaster run directly on the history (no pack, no cache)."""
+    from salesorg.forecast.api import make_forecaster
+    from salesorg.forecast.history import load_history
+    from salesorg.store import Store
+
+    with Store.open(synth_path, read_only=True) as s:
+        r = forecast_rollup_for_pack(s, as_of="2025-05-14", unit_id="T1", method="markov")
+        view = load_history(s).known_at("2025-05-14")
+    model = make_forecaster("markov", trials=10_000, seed=0).fit(view)
+    row = model.predict("2025Q2", by="unit").set_index("unit_id").loc["T1"]
+    assert (r.p10, r.p50, r.p90, r.booked) == (row.p10, row.p50, row.p90, row.booked)
+    t1 = {p for p, u in view.unit_of_people().items() if u == "T1"}
+    assert set(r.risky_deals.owner_id) <= t1
+    h = view.full
+    p = model.last_p_
+    a = model.last_deals_["amount_rc"]
+    mine = np.isin([h.person_ids[o] for o in model.last_deals_["owner"]], list(t1))
+    var = (a * a * p * (1 - p))[mine]
+    top = h.opp_ids[model.last_deals_["opp"][mine][np.argsort(-var)[:10]]]
+    assert list(r.risky_deals.opportunity_id) == list(top)
+
+
+def test_the_company_forecast_is_computed_once_per_data_day_even_read_only(
+    synth_path, tmp_path, monkeypatch
+):
+    from salesorg.forecast.pack import company_forecast
+    from salesorg.store import Store
+
+    monkeypatch.setenv("SALESORG_CACHE_DIR", str(tmp_path / "cache"))
+    day = dt.date(2025, 5, 14)
+    with Store.open(synth_path, read_only=True) as s:
+        first = company_forecast(s, as_of=day, method="weighted", trials=500)
+        again = company_forecast(s, as_of=day, method="weighted", trials=500)
+        team = forecast_rollup_for_pack(s, as_of=day, unit_id="T2", method="weighted", trials=500)
+    assert not first.cached and again.cached
+    pd.testing.assert_frame_equal(again.by_unit, first.by_unit)
+    pd.testing.assert_frame_equal(again.deals, first.deals)
+    assert again.unit_of_people == first.unit_of_people and again.rates == first.rates
+    t2 = first.by_unit.set_index("unit_id").loc["T2"]
+    assert (team.p50, team.booked) == (t2.p50, t2.booked)

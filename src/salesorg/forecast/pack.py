@@ -3,10 +3,15 @@
 :func:`forecast_rollup_for_pack` is what the weekly review calls. It forecasts the quarter in
 progress at ``as_of`` for a unit (its whole subtree; the company by default) with the method
 that backtested best on the company's own past (lowest pinball loss over the last year of
-monthly as-of dates, cached in ``settings`` under ``forecast.best_method`` per data day), shows
+monthly as-of dates), shows
 P10/P50/P90, the gap to quota, the managers' calls rolled up, and the deals that carry most of
 the uncertainty: deal *i*'s contribution to the variance of the total is
 ``amount_i² · p_i · (1 − p_i)`` (independent Bernoullis), shown as a share of the sum.
+
+The company forecast behind it (history load, method choice, simulation) does not depend on
+the unit, so :func:`company_forecast` computes it once per data day and ``as_of`` and keeps it
+in :mod:`salesorg.datacache` (files, so it works on read-only stores too); a unit's pack then
+takes its row, its riskiest deals, its quota and its managers' calls from there.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salesorg.forecast._base import build_groups
+from salesorg.datacache import CacheEntry, cached
 from salesorg.forecast._period import Period, quarter_of
 from salesorg.forecast._warnings import ForecastWarning
 from salesorg.forecast.api import make_forecaster
@@ -29,7 +34,14 @@ from salesorg.forecast.history import History, load_history
 from salesorg.forecast.overrides import current_overrides, list_overrides, rollup_with_overrides
 from salesorg.metrics.pit import to_date
 
-__all__ = ["ForecastRollup", "best_method", "forecast_rollup_for_pack", "width_factor"]
+__all__ = [
+    "CompanyForecast",
+    "ForecastRollup",
+    "best_method",
+    "company_forecast",
+    "forecast_rollup_for_pack",
+    "width_factor",
+]
 
 CANDIDATES = ("weighted", "weighted-learned", "markov", "run-rate")
 SETTING = "forecast.best_method"
@@ -183,8 +195,149 @@ def width_factor(points: pd.DataFrame, *, min_points: int = 8) -> float:
     return float(max(1.0, np.quantile(z, 0.8)))
 
 
+#: The tables :func:`company_forecast` reads (they key its cache entry).
+FORECAST_TABLES = (
+    "opportunities",
+    "opportunity_history",
+    "stages",
+    "fx_rates",
+    "people",
+    "assignments",
+    "units",
+)
+
+
+@dataclass
+class CompanyForecast:
+    """The forecast of every unit for the quarter in progress, and each open deal's ``p``.
+
+    What every pack of the same data day shares, so it is computed once (see
+    :func:`company_forecast`): ``by_unit`` is the ``by="unit"`` forecast (units rolled up),
+    ``deals`` the open deals at ``as_of`` with their owner then and the win probability in the
+    period of the risk model, ``unit_of_people`` each person's unit at ``as_of`` and ``rates``
+    the rate of each opportunity currency to the reporting currency at ``as_of``.
+    """
+
+    method: str
+    scores: list[dict[str, Any]]
+    by_unit: pd.DataFrame
+    deals: pd.DataFrame
+    unit_of_people: dict[str, str]
+    rates: dict[str, float]
+    reporting_currency: str
+    warnings: list[str]
+    cached: bool = False
+
+    def to_entry(self) -> CacheEntry:
+        return CacheEntry(
+            tables={"by_unit": self.by_unit, "deals": self.deals},
+            meta={
+                "method": self.method,
+                "scores": self.scores,
+                "unit_of_people": self.unit_of_people,
+                "rates": self.rates,
+                "reporting_currency": self.reporting_currency,
+                "warnings": self.warnings,
+            },
+        )
+
+    @classmethod
+    def from_entry(cls, entry: CacheEntry, *, cached: bool) -> CompanyForecast:
+        m = entry.meta
+        return cls(
+            method=m["method"],
+            scores=m["scores"],
+            by_unit=entry.tables["by_unit"],
+            deals=entry.tables["deals"],
+            unit_of_people=m["unit_of_people"],
+            rates={k: float(v) for k, v in m["rates"].items()},
+            reporting_currency=m["reporting_currency"],
+            warnings=m["warnings"],
+            cached=cached,
+        )
+
+
+def company_forecast(
+    store: Any,
+    *,
+    as_of: dt.date,
+    method: str | None = None,
+    trials: int = 10_000,
+    seed: int = 0,
+) -> CompanyForecast:
+    """The company's forecast of the quarter in progress, by unit; cached per data day.
+
+    Loading the history and backtesting the candidate methods is the expensive part (about a
+    minute for ten million history rows) and does not depend on the unit a pack is for, so the
+    result is kept in :mod:`salesorg.datacache`, keyed by the data, ``as_of`` and the
+    parameters: the first pack of a data day pays for it, the company pack and every team pack
+    after it read it back (also from a read-only store).
+    """
+    params = {
+        "as_of": as_of.isoformat(),
+        "method": method,
+        "trials": trials,
+        "seed": seed,
+        "candidates": list(CANDIDATES),
+        "reporting_currency": getattr(store, "reporting_currency", "EUR"),
+    }
+    entry, was_cached = cached(
+        store,
+        "forecast-company",
+        params,
+        lambda: _compute_company_forecast(
+            store, as_of=as_of, method=method, trials=trials, seed=seed
+        ).to_entry(),
+        tables=FORECAST_TABLES,
+    )
+    return CompanyForecast.from_entry(entry, cached=was_cached)
+
+
+def _compute_company_forecast(
+    store: Any, *, as_of: dt.date, method: str | None, trials: int, seed: int
+) -> CompanyForecast:
+    history = load_history(store)
+    period = quarter_of(as_of)
+    scores: list[dict[str, Any]] = []
+    if method is None:
+        method, scores = best_method(history, as_of=as_of, store=store)
+    view = history.known_at(as_of)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ForecastWarning)
+        model = make_forecaster(method, trials=trials, seed=seed).fit(view)
+        by_unit = model.predict(period, by="unit")
+        risk_model = (
+            model
+            if hasattr(model, "last_p_")
+            else make_forecaster("markov", trials=trials, seed=seed).fit(view)
+        )
+        if risk_model is not model:
+            risk_model.predict(period, by="unit")
+    d = risk_model.last_deals_
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": history.opp_ids[d["opp"]].astype(str),
+            "owner_id": [history.person_ids[o] for o in d["owner"]],
+            "stage": [history.stage_names[s] for s in d["stage"]],
+            "amount": np.asarray(d["amount_rc"], dtype=float),
+            "p_win": np.asarray(risk_model.last_p_, dtype=float),
+        }
+    )
+    rates = history.rates_at(as_of)
+    return CompanyForecast(
+        method=method,
+        scores=scores,
+        by_unit=by_unit,
+        deals=deals,
+        unit_of_people={str(k): str(v) for k, v in view.unit_of_people().items()},
+        rates={c: float(r) for c, r in zip(history.currencies, rates, strict=True)},
+        reporting_currency=history.reporting_currency,
+        warnings=sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
+    )
+
+
 def _quota(
-    store: Any, history: History, unit_id: str, period: Period, as_of: dt.date, members: list[str]
+    store: Any, cf: CompanyForecast, unit_id: str, period: Period, members: list[str]
 ) -> float | None:
     q = store.table("quotas").to_pandas()
     if q.empty:
@@ -192,16 +345,11 @@ def _quota(
     q["period_start"] = pd.to_datetime(q.period_start).dt.date
     q["period_end"] = pd.to_datetime(q.period_end).dt.date
     inside = q[(q.period_start >= period.start) & (q.period_end <= period.end)]
-    rates = history.rates_at(as_of)
 
     def rc(rows: pd.DataFrame) -> float:
         tot = 0.0
         for amt, cur in zip(rows.amount, rows.currency, strict=True):
-            r = (
-                rates[history.currencies.index(cur)]
-                if cur in history.currencies
-                else (1.0 if cur == history.reporting_currency else np.nan)
-            )
+            r = cf.rates.get(cur, 1.0 if cur == cf.reporting_currency else np.nan)
             tot += float(amt) * r
         return tot
 
@@ -221,70 +369,58 @@ def forecast_rollup_for_pack(
     trials: int = 10_000,
     seed: int = 0,
 ) -> ForecastRollup:
-    """The forecast of ``unit_id`` (default: the company) for the quarter in progress."""
+    """The forecast of ``unit_id`` (default: the company) for the quarter in progress.
+
+    The company forecast comes from :func:`company_forecast` (cached per data day); what is
+    specific to the unit (its row, calibration, riskiest deals, quota, managers' calls) is
+    cheap and read fresh, so quotas and calls entered since are always shown.
+    """
     as_of = to_date(as_of)
-    history = load_history(store)
     period = quarter_of(as_of)
-    scores: list[dict[str, Any]] = []
-    if method is None:
-        method, scores = best_method(history, as_of=as_of, store=store)
-    view = history.known_at(as_of)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ForecastWarning)
-        model = make_forecaster(method, trials=trials, seed=seed).fit(view)
-        f = model.predict(period, by="unit")
-        risk_model = (
-            model
-            if hasattr(model, "last_p_")
-            else make_forecaster("markov", trials=trials, seed=seed).fit(view)
-        )
-        if risk_model is not model:
-            risk_model.predict(period, by="unit")
-    groups = build_groups(view, "unit")
+    cf = company_forecast(store, as_of=as_of, method=method, trials=trials, seed=seed)
+    f = cf.by_unit
+    units = store.table("units").to_pandas()
     if unit_id is None:
-        roots = history.units[history.units.parent_unit_id.isna()].unit_id
+        roots = units[units.parent_unit_id.isna()].unit_id
         unit_id = str(roots.iloc[0]) if len(roots) else str(f.unit_id.iloc[0])
     if unit_id not in set(f.unit_id):
         from salesorg.errors import NotFoundError
 
         raise NotFoundError(f"unit {unit_id!r} has no deals or people as of {as_of} — check the ID")
     row = f.set_index("unit_id").loc[unit_id].copy()
-    best = next((x for x in scores if x["method"] == method), None)
+    best = next((x for x in cf.scores if x["method"] == cf.method), None)
     k = float(best.get("width_factor", 1.0)) if best else 1.0
     if k > 1.0:  # calibrate the range on the company's own backtest
         row["p10"] = max(float(row.booked), float(row.p50) - k * float(row.p50 - row.p10))
         row["p90"] = float(row.p50) + k * float(row.p90 - row.p50)
-    col = groups.labels.index(unit_id)
-    deals = risk_model.last_deals_
-    inside = np.asarray(groups.rows(deals["opp"])[:, col].todense()).ravel() > 0
-    p, a = risk_model.last_p_[inside], deals["amount_rc"][inside]
+    subtree = _subtree(units, unit_id)
+    members = [pid for pid, u in cf.unit_of_people.items() if u in subtree]
+    deals = cf.deals[cf.deals.owner_id.isin(set(members))]
+    p, a = deals.p_win.to_numpy(float), deals.amount.to_numpy(float)
     var = a * a * p * (1 - p)
     order = np.argsort(-var)[:10]
     total_var = var.sum()
     risky = pd.DataFrame(
         {
-            "opportunity_id": history.opp_ids[deals["opp"][inside][order]],
-            "owner_id": [history.person_ids[o] for o in deals["owner"][inside][order]],
-            "stage": [history.stage_names[s] for s in deals["stage"][inside][order]],
+            "opportunity_id": deals.opportunity_id.to_numpy()[order],
+            "owner_id": deals.owner_id.to_numpy()[order],
+            "stage": deals.stage.to_numpy()[order],
             "amount": a[order],
             "p_win": p[order].round(3),
             "variance_share": (var[order] / total_var).round(3) if total_var > 0 else 0.0,
         }
     )
-    members = [
-        pid for pid, u in view.unit_of_people().items() if u in _subtree(history.units, unit_id)
-    ]
-    quota = _quota(store, history, unit_id, period, as_of, members)
+    quota = _quota(store, cf, unit_id, period, members)
     calls = rollup_with_overrides(
-        f, current_overrides(list_overrides(store, period=period.label), as_of), history.units
+        f, current_overrides(list_overrides(store, period=period.label), as_of), units
     ).set_index("unit_id")
     c = calls.loc[unit_id]
     return ForecastRollup(
         unit_id=unit_id,
         period=period,
         as_of=as_of,
-        method=method,
-        method_scores=scores,
+        method=cf.method,
+        method_scores=cf.scores,
         width_factor=k,
         p10=float(row.p10),
         p50=float(row.p50),
@@ -296,7 +432,7 @@ def forecast_rollup_for_pack(
         call=float(c["call"]) if c["source"] != "computed" else None,
         call_source=str(c["source"]),
         risky_deals=risky,
-        warnings=sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
+        warnings=cf.warnings,
     )
 
 

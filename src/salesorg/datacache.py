@@ -1,0 +1,168 @@
+"""A results cache on disk, keyed by what the data *is*, safe for read-only stores.
+
+Some results depend only on the data and a few parameters and are expensive on a big store:
+the company forecast of a quarter (load ten million history rows, backtest four methods to pick
+one, simulate) is the same for the company pack and for each of 120 team packs of the same
+week. Writing it into the store is impossible when the store is open read-only (the benchmark,
+a shared warehouse replica, a second reader of a DuckDB file), so it goes to files instead:
+
+``$SALESORG_CACHE_DIR`` (default ``$XDG_CACHE_HOME/salesorg``, i.e. ``~/.cache/salesorg``),
+one folder per entry, named by a SHA-256 of
+
+- the store's location (path or URL) and the entry's name and parameters,
+- a :func:`data_fingerprint`: the ``imports`` audit trail (every import through salesorg
+  appends to it) and cheap aggregates of the tables the result reads (row counts; for the
+  history also the latest change and the sum of amounts; for small tables their whole content).
+
+A change to the data therefore changes the key and the result is recomputed; an entry never
+has to be invalidated. The aggregates also catch most edits made outside salesorg (rows added,
+deleted or re-valued); an edit that keeps every count, date and sum equal would go unseen —
+use ``SALESORG_CACHE_DIR=off`` (no cache) or delete the folder after editing tables by hand.
+
+Entries are Parquet tables plus one JSON file (no pickle: a cache folder is data, not code).
+Writes go to a temporary folder renamed into place, so concurrent writers and readers never
+see half an entry. ``:memory:`` stores are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["CacheEntry", "cache_dir", "cached", "data_fingerprint"]
+
+#: Bump when the meaning of a cached entry changes, so old entries are ignored.
+FORMAT = 1
+OFF = ("off", "0", "none", "")
+
+#: Tables small enough to hash in full (their whole content is part of the fingerprint).
+SMALL_TABLES = ("stages", "units", "assignments", "fx_rates", "people")
+
+
+def cache_dir() -> Path | None:
+    """Where entries live, or None when caching is switched off (``SALESORG_CACHE_DIR=off``)."""
+    given = os.environ.get("SALESORG_CACHE_DIR")
+    if given is not None:
+        return None if given.strip().lower() in OFF else Path(given).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "salesorg"
+
+
+def _frame_digest(frame: pd.DataFrame) -> str:
+    """A stable digest of a small table's content, independent of row order."""
+    if frame.empty:
+        return f"empty:{','.join(frame.columns)}"
+    text = frame.astype(str).sort_values(list(frame.columns)).to_csv(index=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def data_fingerprint(store: Any, tables: Iterable[str] = ()) -> str:
+    """A digest that changes whenever the data a result reads changes (see the module doc)."""
+    parts: list[str] = []
+    try:
+        imports = store.table("imports").select("import_id", "sha256", "status").to_pandas()
+        parts.append(_frame_digest(imports))
+    except Exception:  # a warehouse holding only the CRM tables has no audit trail
+        parts.append("no imports table")
+    for name in tables:
+        t = store.table(name)
+        if name in SMALL_TABLES:
+            parts.append(f"{name}:{_frame_digest(t.to_pandas())}")
+        elif name == "opportunity_history":
+            agg = t.aggregate(
+                n=t.count(), last=t.changed_at.max(), total=t.amount.cast("float64").sum()
+            ).to_pandas()
+            parts.append(f"{name}:{agg.iloc[0].to_dict()}")
+        elif name == "opportunities":
+            agg = t.aggregate(
+                n=t.count(), first=t.created_on.min(), last=t.created_on.max()
+            ).to_pandas()
+            parts.append(f"{name}:{agg.iloc[0].to_dict()}")
+        else:
+            parts.append(f"{name}:{t.count().to_pyarrow().as_py()}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+@dataclass
+class CacheEntry:
+    """What a cached computation returns: named tables plus JSON-able metadata."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, frame in self.tables.items():
+            frame.to_parquet(folder / f"{name}.parquet", index=False)
+        (folder / "meta.json").write_text(
+            json.dumps({"format": FORMAT, "tables": sorted(self.tables), "meta": self.meta})
+        )
+
+    @classmethod
+    def read(cls, folder: Path) -> CacheEntry | None:
+        try:
+            head = json.loads((folder / "meta.json").read_text())
+            if head.get("format") != FORMAT:
+                return None
+            tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in head["tables"]}
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(tables=tables, meta=head["meta"])
+
+
+def _location(store: Any) -> str | None:
+    where = str(getattr(store, "path", "") or "")
+    if not where or where == ":memory:":
+        return None
+    if "://" in where:
+        return where
+    return str(Path(where).expanduser().resolve())
+
+
+def cached(
+    store: Any,
+    name: str,
+    params: dict[str, Any],
+    compute: Callable[[], CacheEntry],
+    *,
+    tables: Iterable[str],
+) -> tuple[CacheEntry, bool]:
+    """``compute()`` once per (store, data, ``name``, ``params``); returns (entry, was_cached).
+
+    ``tables`` lists the tables the computation reads (they make up the data fingerprint).
+    """
+    root = cache_dir()
+    where = _location(store)
+    if root is None or where is None:
+        return compute(), False
+    key = json.dumps(
+        {"where": where, "name": name, "params": params, "data": data_fingerprint(store, tables)},
+        sort_keys=True,
+        default=str,
+    )
+    folder = root / name / hashlib.sha256(key.encode()).hexdigest()[:32]
+    found = CacheEntry.read(folder)
+    if found is not None:
+        return found, True
+    entry = compute()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+        entry.write(tmp)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            tmp.rename(folder)
+        except OSError:  # another process wrote the same entry first: keep theirs
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:
+        pass  # an unwritable cache folder only costs time, never a result
+    return entry, False

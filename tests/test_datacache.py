@@ -1,0 +1,101 @@
+"""The on-disk results cache: computed once per data, recomputed when the data change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from salesorg.datacache import CacheEntry, cached, data_fingerprint
+from salesorg.store import Store
+
+TABLES = ("opportunities", "opportunity_history", "stages")
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> CacheEntry:
+        self.calls += 1
+        return CacheEntry(tables={"t": pd.DataFrame({"x": [1.5, 2.5]})}, meta={"n": self.calls})
+
+
+@pytest.fixture
+def tiny(tiny: Store, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The tiny company's database file (closed), with a cache folder of its own."""
+    path = Path(tiny.path)
+    tiny.close()
+    monkeypatch.setenv("SALESORG_CACHE_DIR", str(path.parent / "cache"))
+    return path
+
+
+def test_a_result_is_computed_once_and_read_back_from_a_read_only_store(tiny: Path) -> None:
+    compute = Counter()
+    with Store.open(tiny, read_only=True) as s:
+        first, hit1 = cached(s, "demo", {"a": 1}, compute, tables=TABLES)
+        again, hit2 = cached(s, "demo", {"a": 1}, compute, tables=TABLES)
+    assert (hit1, hit2, compute.calls) == (False, True, 1)
+    assert again.meta == {"n": 1}
+    pd.testing.assert_frame_equal(again.tables["t"], first.tables["t"])
+
+
+def test_other_parameters_are_another_entry(tiny: Path) -> None:
+    compute = Counter()
+    with Store.open(tiny, read_only=True) as s:
+        cached(s, "demo", {"a": 1}, compute, tables=TABLES)
+        _, hit = cached(s, "demo", {"a": 2}, compute, tables=TABLES)
+    assert not hit and compute.calls == 2
+
+
+def test_a_new_history_row_changes_the_fingerprint_and_the_result_is_recomputed(
+    tiny: Path,
+) -> None:
+    compute = Counter()
+    with Store.open(tiny) as s:
+        before = data_fingerprint(s, TABLES)
+        cached(s, "demo", {}, compute, tables=TABLES)
+        row = s.table("opportunity_history").limit(1).to_pandas()
+        row["changed_at"] = pd.Timestamp(dt.datetime(2026, 12, 30, 9))
+        row["valid_to"] = pd.Timestamp(dt.datetime(9999, 12, 31))
+        s.insert_frame("opportunity_history", row)
+        assert data_fingerprint(s, TABLES) != before
+        _, hit = cached(s, "demo", {}, compute, tables=TABLES)
+    assert not hit and compute.calls == 2
+
+
+def test_a_changed_amount_changes_the_fingerprint(tiny: Path) -> None:
+    with Store.open(tiny) as s:
+        before = data_fingerprint(s, TABLES)
+        s.con.execute("UPDATE opportunity_history SET amount = amount + 1 WHERE amount > 0")
+        assert data_fingerprint(s, TABLES) != before
+
+
+def test_caching_can_be_switched_off(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SALESORG_CACHE_DIR", "off")
+    compute = Counter()
+    with Store.open(tiny, read_only=True) as s:
+        cached(s, "demo", {}, compute, tables=TABLES)
+        _, hit = cached(s, "demo", {}, compute, tables=TABLES)
+    assert not hit and compute.calls == 2
+
+
+def test_in_memory_stores_are_never_cached(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SALESORG_CACHE_DIR", str(tmp_path / "cache"))
+    compute = Counter()
+    with Store.open(":memory:") as s:
+        cached(s, "demo", {}, compute, tables=TABLES)
+        _, hit = cached(s, "demo", {}, compute, tables=TABLES)
+    assert not hit and compute.calls == 2
+    assert not (tmp_path / "cache").exists()
+
+
+def test_an_unwritable_cache_folder_costs_time_not_the_result(tiny: Path, monkeypatch) -> None:
+    blocker = tiny.parent / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("SALESORG_CACHE_DIR", str(blocker / "cache"))
+    with Store.open(tiny, read_only=True) as s:
+        entry, hit = cached(s, "demo", {}, Counter(), tables=TABLES)
+    assert not hit and entry.meta == {"n": 1}
