@@ -78,9 +78,9 @@ def data_fingerprint(store: Any, tables: Iterable[str] = ()) -> str:
         if name in SMALL_TABLES:
             parts.append(f"{name}:{_frame_digest(t.to_pandas())}")
         elif name == "opportunity_history":
-            agg = t.aggregate(
-                n=t.count(), last=t.changed_at.max(), total=t.amount.cast("float64").sum()
-            ).to_pandas()
+            # the decimal sum is exact; a float sum in parallel differs in its last bits
+            agg = t.aggregate(n=t.count(), last=t.changed_at.max(), total=t.amount.sum())
+            agg = agg.to_pandas()
             parts.append(f"{name}:{agg.iloc[0].to_dict()}")
         elif name == "opportunities":
             agg = t.aggregate(
