@@ -29,7 +29,6 @@ __all__ = ["DEFAULT_DB", "MIGRATIONS", "Store", "default_db", "table_ddl"]
 DEFAULT_DB = "salesorg.duckdb"
 
 
-
 def _unindex_bulk_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Schema 1 → 2: drop the PRIMARY KEY of ``opportunities`` and ``opportunity_history``.
 
