@@ -31,7 +31,8 @@ __all__ = [
 ]
 
 #: Bumped when the schema changes; :mod:`salesorg.store` migrates older files forward.
-SCHEMA_VERSION = 1
+#: 2: ``opportunities`` and ``opportunity_history`` lost their PRIMARY KEY index (``indexed``).
+SCHEMA_VERSION = 2
 
 MONEY = "DECIMAL(18,2)"
 
@@ -60,7 +61,16 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """One table: columns, natural key and meaning. ``imported`` tables have a native file."""
+    """One table: columns, natural key and meaning. ``imported`` tables have a native file.
+
+    ``indexed`` says whether the store enforces ``key`` with a PRIMARY KEY. The two bulk
+    tables (``opportunities``, ``opportunity_history``) have none: DuckDB maintains the key's
+    index on every insert and writes it at commit, which made importing the 11-million-row
+    history about 2x slower (issue #3). Their keys are unique all the same, because every
+    writer checks them: an import finds duplicates in the incoming file and replaces stored
+    rows with the same key (:mod:`salesorg.ingest`), and :meth:`salesorg.store.Store.insert_frame`
+    refuses rows that repeat a key.
+    """
 
     name: str
     columns: tuple[Column, ...]
@@ -68,6 +78,7 @@ class Table:
     doc: str = ""
     imported: bool = True
     checks: tuple[str, ...] = field(default_factory=tuple)
+    indexed: bool = True
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -218,6 +229,7 @@ _TABLES: tuple[Table, ...] = (
         ),
         key=("opportunity_id",),
         doc="The opportunity header; its state over time is in opportunity_history.",
+        indexed=False,
     ),
     Table(
         "opportunity_history",
@@ -249,6 +261,7 @@ _TABLES: tuple[Table, ...] = (
         ),
         key=("opportunity_id", "changed_at"),
         doc="One row per change: the full state after the change (as Salesforce's OpportunityHistory).",
+        indexed=False,
     ),
     Table(
         "stages",

@@ -12,6 +12,7 @@ version a file was written with and :data:`MIGRATIONS` moves older files forward
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,8 +28,33 @@ __all__ = ["DEFAULT_DB", "MIGRATIONS", "Store", "default_db", "table_ddl"]
 
 DEFAULT_DB = "salesorg.duckdb"
 
+
+def _unindex_bulk_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 1 → 2: drop the PRIMARY KEY of ``opportunities`` and ``opportunity_history``.
+
+    DuckDB cannot drop a key in place, so each table is rebuilt from its own stored DDL less
+    the key (whose columns stay NOT NULL) and its rows copied over. The key stays unique: it
+    was enforced until now, and every writer checks it from now on (``Table.indexed``).
+    """
+    for name in ("opportunities", "opportunity_history"):
+        rows = con.execute(
+            "SELECT sql FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?", [name]
+        ).fetchall()
+        key = re.search(r",\s*PRIMARY KEY\s*\(([^)]*)\)", rows[0][0]) if rows else None
+        if key is None:
+            continue
+        tmp = f'"_v2_{name}"'
+        ddl = re.sub(r"^CREATE TABLE [^(]+\(", f"CREATE TABLE {tmp}(", rows[0][0])
+        con.execute(ddl.replace(key.group(0), ""))
+        for col in key.group(1).split(","):
+            con.execute(f"ALTER TABLE {tmp} ALTER COLUMN {col.strip()} SET NOT NULL")
+        con.execute(f'INSERT INTO {tmp} SELECT * FROM "{name}"')
+        con.execute(f'DROP TABLE "{name}"')
+        con.execute(f'ALTER TABLE {tmp} RENAME TO "{name}"')
+
+
 #: Forward migrations: ``MIGRATIONS[v]`` takes a connection at schema ``v`` to ``v + 1``.
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _unindex_bulk_tables}
 
 
 def default_db() -> str:
@@ -37,7 +63,7 @@ def default_db() -> str:
 
 
 def table_ddl(table: Table) -> str:
-    """``CREATE TABLE IF NOT EXISTS`` for one table of the model, with key and checks."""
+    """``CREATE TABLE IF NOT EXISTS`` for one table of the model, with checks (and key if indexed)."""
     cols = []
     for c in table.columns:
         line = f'"{c.name}" {c.type}'
@@ -51,7 +77,7 @@ def table_ddl(table: Table) -> str:
             opts = ", ".join(f"'{x}'" for x in c.choices)
             line += f' CHECK ("{c.name}" IN ({opts}))'
         cols.append(line)
-    if table.key:
+    if table.key and table.indexed:
         cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in table.key) + ")")
     return f'CREATE TABLE IF NOT EXISTS "{table.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
 
@@ -118,10 +144,12 @@ class Store:
 
     # ---------------------------------------------------------------- schema
     def _create_or_migrate(self) -> None:
+        """Create missing tables and migrate an older file forward, all in one transaction."""
         existing = {
             r[0]
             for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()
         }
+        version = SCHEMA_VERSION
         if "settings" in existing:
             version = int(self.setting("schema_version", "1") or 1)
             if version > SCHEMA_VERSION:
@@ -129,11 +157,12 @@ class Store:
                     f"{self.path}: written by a newer salesorg (schema {version} > "
                     f"{SCHEMA_VERSION}) — upgrade salesorg to read it"
                 )
+        with self.transaction():
             for v in range(version, SCHEMA_VERSION):
                 MIGRATIONS[v](self.con)
-        for table in TABLES.values():
-            self.con.execute(table_ddl(table))
-        self.set_setting("schema_version", str(SCHEMA_VERSION))
+            for table in TABLES.values():
+                self.con.execute(table_ddl(table))
+            self.set_setting("schema_version", str(SCHEMA_VERSION))
 
     @property
     def schema_version(self) -> int:
@@ -243,7 +272,9 @@ class Store:
         For internal producers whose output is correct by construction (the demo company,
         tests, benchmarks). Files from outside go through :mod:`salesorg.ingest`, which
         validates. Missing optional columns become NULL (or their default); ``valid_to`` of
-        ``opportunity_history`` is recomputed for the opportunities touched.
+        ``opportunity_history`` is recomputed for the opportunities touched. A row repeating
+        a stored key raises :class:`~salesorg.errors.StoreError` and nothing is written (the
+        PRIMARY KEY refuses it, or for an unindexed table :meth:`_refuse_repeated_keys`).
         """
         self._check_writable()
         table = TABLES[name]
@@ -253,6 +284,8 @@ class Store:
             con.register("_salesorg_frame", frame)
             try:
                 con.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _salesorg_frame')
+                if table.key and not table.indexed:
+                    self._refuse_repeated_keys(table, "_salesorg_frame")
             finally:
                 con.unregister("_salesorg_frame")
             if name == "opportunity_history":
@@ -260,6 +293,26 @@ class Store:
                     "SELECT DISTINCT opportunity_id FROM opportunity_history WHERE valid_to IS NULL"
                 )
         return len(frame)
+
+    def _refuse_repeated_keys(self, table: Table, incoming: str) -> None:
+        """Raise :class:`StoreError` if a key of the rows just added from ``incoming`` repeats.
+
+        The check a PRIMARY KEY would make, for the bulk tables that have none
+        (``Table.indexed``): only the keys touched are grouped, so appending to a big table
+        costs in proportion to the rows appended.
+        """
+        keys = ", ".join(f'"{k}"' for k in table.key)
+        first = f'"{table.key[0]}"'
+        dup = self.con.execute(
+            f'SELECT {keys} FROM "{table.name}" WHERE {first} IN (SELECT {first} FROM {incoming}) '
+            f"GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
+        ).fetchall()
+        if dup:
+            shown = "/".join(str(v) for v in dup[0])
+            raise StoreError(
+                f"{table.name}: key ({', '.join(table.key)}) = {shown} would be stored twice "
+                "— nothing was written; give each key once"
+            )
 
     def audit(
         self, actor: str, action: str, target: str | None = None, detail: str | None = None

@@ -122,6 +122,45 @@ def test_history_upsert_recomputes_valid_to_of_the_opportunity(tiny, tmp_path):
     ]
 
 
+def test_a_corrected_history_row_replaces_the_stored_one_under_the_same_key(tiny, tmp_path):
+    f = tmp_path / "opportunity_history.csv"
+    f.write_text(
+        "opportunity_id,changed_at,stage,amount,close_date\n"
+        "O3,2026-03-15 09:00:00,Qualify,250,2026-05-15\n"
+    )
+    import_files(tiny, "native", [f])
+    rows = tiny.query(
+        "SELECT changed_at, amount FROM opportunity_history WHERE opportunity_id = 'O3' ORDER BY 1"
+    )
+    assert [float(a) for a in rows.amount] == [200.0, 250.0]
+
+
+def test_a_corrected_opportunity_replaces_the_stored_one(tiny, tmp_path):
+    f = tmp_path / "opportunities.csv"
+    f.write_text("opportunity_id,owner_id,created_on,currency,name\nO1,A1,2026-01-05,EUR,Renamed\n")
+    before = tiny.count("opportunities")
+    import_files(tiny, "native", [f])
+    names = tiny.query("SELECT name FROM opportunities WHERE opportunity_id = 'O1'").name
+    assert list(names) == ["Renamed"] and tiny.count("opportunities") == before
+
+
+@pytest.mark.parametrize("order", ["sorted", "unsorted"])
+def test_duplicate_opportunity_ids_in_an_empty_store_are_located(store, tmp_path, order):
+    (tmp_path / "people.csv").write_text("person_id,name,role\nA1,Ann,AM\n")
+    ids = ["O1", "O2", "O2"] if order == "sorted" else ["O2", "O1", "O2"]
+    (tmp_path / "opportunities.csv").write_text(
+        "opportunity_id,owner_id,created_on,currency\n"
+        + "".join(f"{i},A1,2026-01-05,EUR\n" for i in ids)
+    )
+    with pytest.raises(InputError) as exc:
+        import_files(store, "native", [tmp_path])
+    assert [str(p) for p in exc.value.problems] == [
+        "opportunities.csv:4:opportunity_id: value 'O2' — duplicate ID (first on row "
+        + ("3)" if order == "sorted" else "2)")
+    ]
+    assert store.count("opportunities") == 0 and store.count("imports") == 0
+
+
 def test_problems_are_all_reported_not_only_the_first(tiny, tmp_path):
     f = tmp_path / "people.csv"
     f.write_text(P_HEAD + "\n" + "".join(f"P{i},N,,AM,-{i},,,,\n" for i in range(1, 300)))

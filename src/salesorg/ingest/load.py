@@ -10,8 +10,13 @@
    :class:`~salesorg.errors.InputError` with all of them and nothing is written;
 4. inside one ``store.transaction()``: rows are upserted by the table's natural key (a row
    with a known key replaces the stored one, so re-importing a corrected file updates it),
-   ``opportunity_history.valid_to`` is computed in bulk (one window function, only for the
-   opportunities touched) and one ``imports`` row per file is written.
+   ``opportunity_history.valid_to`` is computed in bulk (on the way in for a first load, else
+   one window function over the opportunities touched) and one ``imports`` row per file is
+   written.
+
+Keys stay unique without a PRIMARY KEY on the bulk tables (``Table.indexed``): step 3 refuses
+a file that repeats a key, and step 4 deletes the stored rows whose key comes in before
+inserting (``INSERT OR REPLACE`` where the table has its key index).
 
 ``validate`` (``dry_run=True``) runs steps 1-3 and writes nothing.
 """
@@ -25,12 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from salesorg.errors import ConfigError, InputError
 from salesorg.ingest.mapping import Mapping
 from salesorg.ingest.readers import file_sha256
-from salesorg.ingest.validate import Staged, check_all, duplicate_key_problems
+from salesorg.ingest.validate import Staged, check_all
 from salesorg.model import IMPORT_ORDER, OPEN_END, TABLES
 from salesorg.store import Store
 
@@ -113,6 +116,25 @@ def _record(
         )
 
 
+def _upsert(store: Store, name: str, staged: str, collist: str) -> None:
+    """Insert ``staged`` rows into ``name``; a stored row with an incoming key is replaced.
+
+    Tables with a key index use ``INSERT OR REPLACE``; the bulk tables without one
+    (``Table.indexed``) first delete the stored rows whose key comes in. Incoming keys are
+    unique (validated), so either way the key stays unique.
+    """
+    table = TABLES[name]
+    con = store.con
+    empty = not con.execute(f"SELECT 1 FROM {_ident(name)} LIMIT 1").fetchall()
+    if not empty and not table.indexed:
+        match = " AND ".join(f"s.{_ident(k)} = t.{_ident(k)}" for k in table.key)
+        con.execute(
+            f"DELETE FROM {_ident(name)} AS t WHERE EXISTS (SELECT 1 FROM {staged} s WHERE {match})"
+        )
+    verb = "INSERT OR REPLACE" if table.indexed and not empty else "INSERT"
+    con.execute(f"{verb} INTO {_ident(name)} ({collist}) SELECT {collist} FROM {staged}")
+
+
 def _apply(store: Store, staged: list[Staged]) -> dict[str, int]:
     """Upsert every staged table into the store (inside the caller's transaction)."""
     con = store.con
@@ -122,54 +144,54 @@ def _apply(store: Store, staged: list[Staged]) -> dict[str, int]:
         st = by_table.get(name)
         if st is None:
             continue
-        table = TABLES[name]
-        cols = [c.name for c in table.file_columns]
-        collist = ", ".join(_ident(c) for c in cols)
+        collist = ", ".join(_ident(c.name) for c in TABLES[name].file_columns)
         n = int(con.execute(f"SELECT count(*) FROM {st.name}").fetchall()[0][0])
         rows[name] = n
         if n == 0:
             continue
         if name == "opportunity_history":
-            empty = not con.execute("SELECT 1 FROM opportunity_history LIMIT 1").fetchall()
-            if empty:
-                _first_history_load(store, st.name, collist)
+            if not con.execute("SELECT 1 FROM opportunity_history LIMIT 1").fetchall():
+                _first_history_load(store, st, collist)
                 continue
-            con.execute(
-                f"INSERT OR REPLACE INTO opportunity_history ({collist}) SELECT {collist} FROM {st.name}"
-            )
+            _upsert(store, name, st.name, collist)
             store.refresh_valid_to(f"SELECT DISTINCT opportunity_id FROM {st.name}")
             continue
-        empty = not con.execute(f"SELECT 1 FROM {_ident(name)} LIMIT 1").fetchall()
-        verb = "INSERT" if empty else "INSERT OR REPLACE"
-        con.execute(f"{verb} INTO {_ident(name)} ({collist}) SELECT {collist} FROM {st.name}")
+        _upsert(store, name, st.name, collist)
     return rows
 
 
-def _first_history_load(store: Store, staged: str, collist: str) -> None:
+def _first_history_load(store: Store, st: Staged, collist: str) -> None:
     """Load history into an empty table with ``valid_to`` computed on the way in.
 
     Exports are usually sorted by opportunity and time. Then each row's ``valid_to`` is the
     next row's ``changed_at`` (a streaming ``lead`` in file order, no sort of the whole
-    history); the order is verified first, and the result afterwards (one open row per
-    opportunity, every interval positive). Otherwise one window function partitioned by
-    opportunity computes it.
+    history). Validation found whether the key ascends (``st.keys_ascend``), which proves that
+    order; otherwise the rows may still come grouped by opportunity in time order (checked
+    here). The result is verified afterwards (one open row per opportunity, every interval
+    positive). Any other order: one window function partitioned by opportunity.
     """
     con = store.con
-    runs, opps, disorder = con.execute(
-        f"""SELECT count_if(prev_opp IS DISTINCT FROM opportunity_id), count(DISTINCT opportunity_id),
-                   count_if(prev_opp = opportunity_id AND prev_at >= changed_at)
-            FROM (SELECT opportunity_id, changed_at, lag(opportunity_id) OVER () AS prev_opp,
-                         lag(changed_at) OVER () AS prev_at FROM {staged})"""
-    ).fetchall()[0]
-    if runs == opps and not disorder:
+    staged = st.name
+    if st.keys_ascend:
+        in_order = True
+    else:
+        runs, opps, disorder = con.execute(
+            f"""SELECT count_if(prev_opp IS DISTINCT FROM opportunity_id),
+                       count(DISTINCT opportunity_id),
+                       count_if(prev_opp = opportunity_id AND prev_at >= changed_at)
+                FROM (SELECT opportunity_id, changed_at, lag(opportunity_id) OVER () AS prev_opp,
+                             lag(changed_at) OVER () AS prev_at FROM {staged})"""
+        ).fetchall()[0]
+        in_order = runs == opps and not disorder
+    if in_order:
         con.execute(
             f"INSERT INTO opportunity_history ({collist}, valid_to) SELECT {collist}, "
             "CASE WHEN lead(opportunity_id) OVER () = opportunity_id THEN lead(changed_at) OVER () "
             f"ELSE TIMESTAMP '{OPEN_END}' END FROM {staged}"
         )
-        open_rows, bad = con.execute(
-            f"SELECT count_if(valid_to = TIMESTAMP '{OPEN_END}'), count_if(valid_to <= changed_at) "
-            "FROM opportunity_history"
+        open_rows, opps, bad = con.execute(
+            f"SELECT count_if(valid_to = TIMESTAMP '{OPEN_END}'), count(DISTINCT opportunity_id), "
+            "count_if(valid_to <= changed_at) FROM opportunity_history"
         ).fetchall()[0]
         if open_rows != opps or bad:
             store.refresh_valid_to()
@@ -222,8 +244,7 @@ def import_files(
                     "same file(s) already imported; nothing changed",
                 )
             return ImportResult(preset, "unchanged", {}, names, prepared.report)
-        # duplicate keys of empty tables are left to the primary keys (located on failure)
-        problems = check_all(store.con, prepared.staged, strict=options.strict, keys=dry_run)
+        problems = check_all(store.con, prepared.staged, strict=options.strict)
         if problems:
             raise InputError(problems)
         if dry_run:
@@ -232,27 +253,21 @@ def import_files(
                 for st in prepared.staged
             }
             return ImportResult(preset, "valid", rows, names, prepared.report)
-        try:
-            with store.transaction():
-                rows = _apply(store, prepared.staged)
-                for k, v in prepared.settings.items():
-                    store.set_setting(k, v)
-                _record(
-                    store,
-                    preset,
-                    prepared.files,
-                    shas,
-                    sum(rows.values()),
-                    started,
-                    "ok",
-                    prepared.message,
-                )
-                store.audit("cli", f"import {preset}", ", ".join(names), f"rows={rows}")
-        except duckdb.Error as exc:  # rolled back; say which rows repeat a key
-            dups = [p for st in prepared.staged for p in duplicate_key_problems(store.con, st)]
-            if dups:
-                raise InputError(dups) from exc
-            raise
+        with store.transaction():
+            rows = _apply(store, prepared.staged)
+            for k, v in prepared.settings.items():
+                store.set_setting(k, v)
+            _record(
+                store,
+                preset,
+                prepared.files,
+                shas,
+                sum(rows.values()),
+                started,
+                "ok",
+                prepared.message,
+            )
+            store.audit("cli", f"import {preset}", ", ".join(names), f"rows={rows}")
         return ImportResult(preset, "ok", rows, names, prepared.report)
     finally:
         _drop_temps(store, prepared.staged)
