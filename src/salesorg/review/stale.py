@@ -51,6 +51,12 @@ def stage_stays(source: TableSource, as_of: dt.date) -> ibis.Table:
     )
 
 
+def _single_pipeline(opps: ibis.Table) -> str | None:
+    """The pipeline of every opportunity when they all share one (``default`` for none)."""
+    found = opps.select(p=opps.pipeline.coalesce("default")).distinct().limit(2).execute()
+    return str(found["p"].iloc[0]) if len(found) == 1 else None
+
+
 def stage_thresholds(
     source: TableSource, as_of: dt.date, *, config: ReviewConfig | None = None
 ) -> ibis.Table:
@@ -63,9 +69,14 @@ def stage_thresholds(
     config = config or ReviewConfig()
     stays = stage_stays(source, as_of)
     opps = source.table("opportunities")
-    stays = stays.join(opps, stays.opportunity_id == opps.opportunity_id).select(
-        stays.stage, stays.days, pipeline=opps.pipeline.coalesce("default")
-    )
+    only = _single_pipeline(opps)
+    if only is not None:
+        # every deal is in one pipeline: no need to join millions of stays to the header
+        stays = stays.select(stays.stage, stays.days, pipeline=ibis.literal(only, type="string"))
+    else:
+        stays = stays.join(opps, stays.opportunity_id == opps.opportunity_id).select(
+            stays.stage, stays.days, pipeline=opps.pipeline.coalesce("default")
+        )
     med = stays.group_by("pipeline", "stage").aggregate(
         median_days=stays.days.median(), stays=stays.days.count()
     )
