@@ -115,25 +115,38 @@ def state_pair(
         p_close=old.close_date,
         p_changed=old.changed_at,
     )
-    j = now.left_join(old, now.opportunity_id == old.p_id)
-    kept = now.changed_at < t0  # unchanged since before S: the D row is the S row
-
-    def at_s(a: ibis.Value, b: ibis.Value) -> ibis.Value:
-        return ibis.ifelse(kept, a, b)
-
-    j = j.select(
-        opportunity_id=now.opportunity_id,
-        h_owner=now.owner_id,
-        stage=now.stage,
-        amount=now.amount,
-        close_date=now.close_date,
-        changed_at=now.changed_at,
-        h_owner_0=at_s(now.owner_id, old.p_owner),
-        stage_0=at_s(now.stage, old.p_stage),
-        amount_0=at_s(now.amount, old.p_amount),
-        close_date_0=at_s(now.close_date, old.p_close),
-        changed_at_0=at_s(now.changed_at, old.p_changed),
+    # unchanged since before S (most deals): the D row is also the S row, no join needed
+    kept = now.filter(now.changed_at < t0)
+    kept = kept.select(
+        opportunity_id=kept.opportunity_id,
+        h_owner=kept.owner_id,
+        stage=kept.stage,
+        amount=kept.amount,
+        close_date=kept.close_date,
+        changed_at=kept.changed_at,
+        h_owner_0=kept.owner_id,
+        stage_0=kept.stage,
+        amount_0=kept.amount,
+        close_date_0=kept.close_date,
+        changed_at_0=kept.changed_at,
     )
+    # changed (or new) since S: a small join of small sets, the S row if there was one
+    moved = now.filter(now.changed_at >= t0).view()
+    m = moved.left_join(old, moved.opportunity_id == old.p_id)
+    m = m.select(
+        opportunity_id=moved.opportunity_id,
+        h_owner=moved.owner_id,
+        stage=moved.stage,
+        amount=moved.amount,
+        close_date=moved.close_date,
+        changed_at=moved.changed_at,
+        h_owner_0=old.p_owner,
+        stage_0=old.p_stage,
+        amount_0=old.p_amount,
+        close_date_0=old.p_close,
+        changed_at_0=old.p_changed,
+    )
+    j = kept.cast(m.schema()).union(m)  # same columns; the S side of m is nullable
     opps = source.table("opportunities")
     existed = j.changed_at_0.notnull()
     x = j.join(opps, j.opportunity_id == opps.opportunity_id).select(
