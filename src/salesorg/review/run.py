@@ -25,6 +25,7 @@ from salesorg.review.kpis import headline_kpis
 from salesorg.review.materiality import score_changes, suppression_reasons
 from salesorg.review.scope import Scope, resolve_scope
 from salesorg.review.source import ReviewSource
+from salesorg.review.stale import stage_threshold_frame
 
 __all__ = ["CHANGE_COLUMNS", "Review", "default_as_of", "run_review"]
 
@@ -224,7 +225,10 @@ def run_review(
         raise ConfigError(f"--since {s} must be before --as-of {d}")
     scope = resolve_scope(source, d, unit_id)
     currency = getattr(source, "reporting_currency", "EUR")
-    # not materialised: the join of two cached states is cheap to run twice (changes, bridge)
+    # the stale thresholds first: their aggregate over the whole history then finds the
+    # memory free that the two states take next (lower peak); memoised on the source
+    stage_threshold_frame(source, d, config=config)
+    # the base reads the states at S and D, cached as one table (ReviewSource.pair)
     base = change_base(source, d, s, config=config, owners=scope.people)
     changes = _changes_frame(base, scope)
     holders = holder_stats(source, d)
