@@ -5,7 +5,9 @@ ago) many times over (changes, KPIs, trends, attainment, forecast). :class:`Revi
 builds each state once with :func:`~salesorg.metrics.pit.opportunity_state` and keeps it as a
 temporary table on whatever backend the store uses (``create_table(..., temp=True)``; unlike
 Ibis' ``cache()`` no finalizer runs after the connection is closed), so later
-expressions are small and quick to compile and run. Everything else passes through.
+expressions are small and quick to compile and run. The review's two dates are built
+together (:meth:`ReviewSource.pair`, one pass over the history intervals) and the states at
+either date are then read from that one table. Everything else passes through.
 """
 
 from __future__ import annotations
