@@ -28,24 +28,13 @@ from collections.abc import Iterable
 
 import ibis
 
-from salesorg.metrics.pit import TableSource, fx_rates_as_of, opportunity_state, to_date
+from salesorg.metrics.pit import TableSource, to_date
 from salesorg.review.config import FLAGS, ReviewConfig, quarter_bounds
-from salesorg.review.source import state_at
+from salesorg.review.pair import state_pair
+from salesorg.review.source import pair_at
 from salesorg.review.stale import stage_threshold_frame
 
 __all__ = ["FLAGS", "change_base", "flag_names"]
-
-_BEFORE = (
-    "owner_id",
-    "stage",
-    "ordinal",
-    "is_closed",
-    "is_won",
-    "amount",
-    "amount_rc",
-    "close_date",
-    "changed_at",
-)
 
 
 def _quarter_index(d: ibis.Value) -> ibis.Value:
@@ -78,32 +67,13 @@ def change_base(
     config = config or ReviewConfig()
     d, s = to_date(as_of), to_date(since)
     if reporting_currency is None:
-        reporting_currency = getattr(source, "reporting_currency", "EUR")
-        s1 = state_at(source, d).view()
-        s0 = state_at(source, s).view()
+        j = pair_at(source, d, s)
     else:
-        s1 = opportunity_state(source, d, reporting_currency=reporting_currency).view()
-        s0 = opportunity_state(source, s, reporting_currency=reporting_currency).view()
-    # .view(): both states derive from the same tables; without it Ibis may resolve a column
-    # of one state to the other's identical expression when they are joined
-    s0 = s0.select(opportunity_id=s0.opportunity_id, **{f"{c}_0": s0[c] for c in _BEFORE})
-    j = s1.left_join(s0, s1.opportunity_id == s0.opportunity_id)
-    j = j.select(*[s1[c] for c in s1.columns], *[s0[f"{c}_0"] for c in _BEFORE])
+        j = state_pair(source, d, s, reporting_currency=reporting_currency)
     existed = j.changed_at_0.notnull()
     open0 = existed & ~j.is_closed_0.coalesce(False)
     open1 = ~j.is_closed
     j = j.filter(open1 | ~existed | open0)
-
-    # FX: the S amount valued at D's rate, rounded as opportunity_state rounds
-    rates = fx_rates_as_of(source, d, reporting_currency).view()
-    j = j.left_join(rates, j.currency == rates.currency).select(
-        *[j[c] for c in j.columns], rate_1=rates.rate
-    )
-    same = j.currency == ibis.literal(reporting_currency)
-    amount_0_rc1 = ibis.cases(
-        (same, j.amount_0),
-        else_=(j.amount_0.cast("float64") * j.rate_1).round(2).cast(j.amount.type()),
-    )
 
     # window and scope
     if config.window == "quarter":
@@ -133,7 +103,6 @@ def change_base(
     live = pauses.filter((pauses.paused_on <= ibis.literal(d)) & (pauses.until >= ibis.literal(d)))
     live = live.select(pause_id=live.opportunity_id).distinct().view()
     j = j.mutate(
-        amount_0_rc1=amount_0_rc1,
         win_0=win0,
         win_1=win1,
         scope_0=sc0,

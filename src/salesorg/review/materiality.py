@@ -55,7 +55,7 @@ def score_changes(
         return out
     before = out["amount_before"].astype("float64").fillna(0.0)
     after = out["amount_after"].astype("float64").fillna(0.0)
-    amount_only = out["flags"].map(lambda f: bool(f) and set(f) <= _AMOUNT_ONLY)
+    amount_only = _amount_only(out["flags"])
     stake = np.where(amount_only, (after - before).abs(), np.maximum(before, after))
     out["stake"] = stake
     h = holders.reindex(out["owner_id"])
@@ -90,18 +90,38 @@ def score_changes(
     filled = np.where(np.isnan(scores), -np.inf, scores)
     best = np.argmax(filled, axis=0)
     with np.errstate(invalid="ignore"):
-        q_txt = pd.Series(np.round(qs * 100)).map("{:.0f}% of quarterly quota".format)
-        p_txt = pd.Series(np.round(ps * 100)).map("{:.0f}% of open pipeline".format)
-        t_txt = pd.Series(tm).map("{:.1f}x their typical deal".format)
-        f_txt = pd.Series(score * config.typical_multiple).map(
-            "{:.1f}x the company's typical deal".format
+        which = np.where(all_nan, 3, np.minimum(best, 2))
+        texts = (
+            (np.round(qs * 100), "%.0f%% of quarterly quota"),
+            (np.round(ps * 100), "%.0f%% of open pipeline"),
+            (tm, "%.1fx their typical deal"),
+            (score * config.typical_multiple, "%.1fx the company's typical deal"),
         )
-    reasons = np.where(
-        all_nan,
-        f_txt,
-        np.select([best == 0, best == 1], [q_txt, p_txt], default=t_txt),
-    )
-    out["reason"] = reasons
+    out["reason"] = _texts(which, texts)
+    return out
+
+
+def _amount_only(flags: pd.Series) -> np.ndarray:
+    """Whether each row's flags are only amount changes; decided once per distinct list (the
+    change list shares one list object per flag combination)."""
+    seen: dict[int, bool] = {}
+    out = np.empty(len(flags), dtype=bool)
+    for i, f in enumerate(flags):
+        key = id(f)
+        if key not in seen:
+            seen[key] = bool(f) and set(f) <= _AMOUNT_ONLY
+        out[i] = seen[key]
+    return out
+
+
+def _texts(which: np.ndarray, texts: tuple[tuple[np.ndarray, str], ...]) -> np.ndarray:
+    """Row ``i`` formatted with ``texts[which[i]]`` (``%``-formatting; the same digits as
+    ``str.format``), each row formatted once."""
+    out = np.empty(len(which), dtype=object)
+    for k, (values, fmt) in enumerate(texts):
+        rows = np.flatnonzero(which == k)
+        if len(rows):
+            out[rows] = [fmt % v for v in values[rows].tolist()]
     return out
 
 

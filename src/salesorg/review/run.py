@@ -14,6 +14,7 @@ from typing import Any
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from salesorg.metrics.pit import TableSource, to_date
 from salesorg.review.bridge import Bridge, bridge
@@ -24,6 +25,7 @@ from salesorg.review.kpis import headline_kpis
 from salesorg.review.materiality import score_changes, suppression_reasons
 from salesorg.review.scope import Scope, resolve_scope
 from salesorg.review.source import ReviewSource
+from salesorg.review.stale import stage_threshold_frame
 
 __all__ = ["CHANGE_COLUMNS", "Review", "default_as_of", "run_review"]
 
@@ -119,9 +121,15 @@ def default_as_of(source: TableSource, today: dt.date) -> dt.date:
     return min(today, pd.Timestamp(last).date())
 
 
-def _dates(values: pd.Series) -> pd.Series:
-    ts = pd.to_datetime(values)
-    return ts.dt.date.astype(object).where(ts.notna(), None)
+def _column(table: pa.Table, name: str) -> np.ndarray:
+    """One column of an Arrow result as a NumPy array: strings and dates as Python objects
+    (``None`` for NULL), numbers as float64 with NaN for NULL, booleans as bool."""
+    col = table.column(name)
+    if pa.types.is_date(col.type):
+        return col.to_pandas(date_as_object=True).to_numpy(dtype=object)
+    if pa.types.is_boolean(col.type) and col.null_count == 0:
+        return col.to_numpy()
+    return col.to_pandas().to_numpy()
 
 
 def _flag_lists(matrix: np.ndarray) -> list[list[str]]:
@@ -136,7 +144,11 @@ def _flag_lists(matrix: np.ndarray) -> list[list[str]]:
 
 def _changes_frame(base: ibis.Table, scope: Scope) -> pd.DataFrame:
     """The flagged rows of the base table, as the change list (amounts as float64: exact
-    sums stay in the bridge, which aggregates decimals in the database)."""
+    sums stay in the bridge, which aggregates decimals in the database).
+
+    Only the flagged rows leave the database, as Arrow, converted column by column (the
+    generic DataFrame conversion costs more than the query on a company's 100k+ changes).
+    """
     any_flag = ibis.or_(*[base[f"f_{f}"] for f in FLAGS])
     rel = base.filter(any_flag & (base.scope_0 | base.scope_1))
     money = ("amount_rc", "amount_rc_0", "amount_0_rc1")
@@ -157,35 +169,38 @@ def _changes_frame(base: ibis.Table, scope: Scope) -> pd.DataFrame:
         *[f"f_{f}" for f in FLAGS],
         **{m: rel[m].cast("float64") for m in money},
     )
-    df = rel.execute()
-    flags = _flag_lists(df[[f"f_{f}" for f in FLAGS]].to_numpy(dtype=bool))
+    # sorted by the database too; the sort below is then a check (collations differ)
+    t = rel.order_by("opportunity_id").to_pyarrow()
+    col = {c: _column(t, c) for c in t.column_names}
+    flags = _flag_lists(np.column_stack([col[f"f_{f}"] for f in FLAGS]).astype(bool))
+    owner = pd.Series(col["owner_id"], dtype=object)
+    slip = np.array(t.column("slip_days").to_pylist(), dtype=object)  # ints and None
     out = pd.DataFrame(
         {
-            "opportunity_id": df["opportunity_id"],
-            "name": df["name"],
-            "owner_id": df["owner_id"],
-            "owner_before": df["owner_id_0"],
-            "manager_id": df["owner_id"].map(scope.managers),
-            "unit_id": df["owner_id"].map(scope.units),
+            "opportunity_id": col["opportunity_id"],
+            "name": col["name"],
+            "owner_id": col["owner_id"],
+            "owner_before": col["owner_id_0"],
+            "manager_id": owner.map(scope.managers).to_numpy(),
+            "unit_id": owner.map(scope.units).to_numpy(),
             "flags": flags,
-            "amount_before": df["amount_rc_0"],
-            "amount_after": df["amount_rc"],
-            "amount_before_at_today_rate": df["amount_0_rc1"],
-            "close_date_before": _dates(df["close_date_0"]),
-            "close_date_after": _dates(df["close_date"]),
-            "stage_before": df["stage_0"],
-            "stage_after": df["stage"],
-            "slip_days": df["slip_days"]
-            .astype("Int64")
-            .astype(object)
-            .where(df["slip_days"].notna(), None),
-            "slip_crossed_quarter": df["slip_crossed_quarter"].astype(bool),
-            "days_unchanged": df["days_unchanged"],
-            "stale_threshold": df["stale_threshold"],
-            "paused": df["paused"].astype(bool),
+            "amount_before": col["amount_rc_0"],
+            "amount_after": col["amount_rc"],
+            "amount_before_at_today_rate": col["amount_0_rc1"],
+            "close_date_before": col["close_date_0"],
+            "close_date_after": col["close_date"],
+            "stage_before": col["stage_0"],
+            "stage_after": col["stage"],
+            "slip_days": slip,
+            "slip_crossed_quarter": col["slip_crossed_quarter"].astype(bool),
+            "days_unchanged": col["days_unchanged"],
+            "stale_threshold": col["stale_threshold"],
+            "paused": col["paused"].astype(bool),
         }
     )
-    return out.sort_values("opportunity_id").reset_index(drop=True)
+    if not out["opportunity_id"].is_monotonic_increasing:
+        out = out.sort_values("opportunity_id")
+    return out.reset_index(drop=True)
 
 
 def run_review(
@@ -210,7 +225,10 @@ def run_review(
         raise ConfigError(f"--since {s} must be before --as-of {d}")
     scope = resolve_scope(source, d, unit_id)
     currency = getattr(source, "reporting_currency", "EUR")
-    # not materialised: the join of two cached states is cheap to run twice (changes, bridge)
+    # the stale thresholds first: their aggregate over the whole history then finds the
+    # memory free that the two states take next (lower peak); memoised on the source
+    stage_threshold_frame(source, d, config=config)
+    # the base reads the states at S and D, cached as one table (ReviewSource.pair)
     base = change_base(source, d, s, config=config, owners=scope.people)
     changes = _changes_frame(base, scope)
     holders = holder_stats(source, d)

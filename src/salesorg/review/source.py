@@ -5,7 +5,9 @@ ago) many times over (changes, KPIs, trends, attainment, forecast). :class:`Revi
 builds each state once with :func:`~salesorg.metrics.pit.opportunity_state` and keeps it as a
 temporary table on whatever backend the store uses (``create_table(..., temp=True)``; unlike
 Ibis' ``cache()`` no finalizer runs after the connection is closed), so later
-expressions are small and quick to compile and run. Everything else passes through.
+expressions are small and quick to compile and run. The review's two dates are built
+together (:meth:`ReviewSource.pair`, one pass over the history intervals) and the states at
+either date are then read from that one table. Everything else passes through.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from typing import Any
 import ibis
 
 from salesorg.metrics.pit import TableSource, opportunity_state, to_date
+from salesorg.review.pair import state_from_pair, state_pair
 
-__all__ = ["STATE_COLUMNS", "ReviewSource", "memo", "state_at"]
+__all__ = ["STATE_COLUMNS", "ReviewSource", "memo", "pair_at", "state_at"]
 
 #: Columns of :func:`opportunity_state` the review uses (``name`` for the change list).
 STATE_COLUMNS = (
@@ -48,6 +51,7 @@ class ReviewSource:
     def __init__(self, source: TableSource) -> None:
         self._source = source
         self._states: dict[dt.date, ibis.Table] = {}
+        self._pairs: dict[tuple[dt.date, dt.date], ibis.Table] = {}
         self._memo: dict[Any, Any] = {}
         self._names: list[tuple[Any, str]] = []
 
@@ -71,6 +75,17 @@ class ReviewSource:
             self._states[d] = self.materialize(state.select(*STATE_COLUMNS))
         return self._states[d]
 
+    def pair(self, as_of: dt.date | str, since: dt.date | str) -> ibis.Table:
+        """The cached :func:`~salesorg.review.pair.state_pair` of D = ``as_of`` and S =
+        ``since``; the states at D and S are then read from it (no second computation)."""
+        d, s = to_date(as_of), to_date(since)
+        if (d, s) not in self._pairs:
+            pair = self.materialize(state_pair(self._source, d, s))
+            self._pairs[d, s] = pair
+            self._states.setdefault(d, state_from_pair(pair))
+            self._states.setdefault(s, state_from_pair(pair, before=True))
+        return self._pairs[d, s]
+
     def materialize(self, expr: ibis.Table) -> ibis.Table:
         """``expr`` computed once into a temporary table (dropped by :meth:`release`)."""
         backend = expr._find_backend()
@@ -91,6 +106,7 @@ class ReviewSource:
                 backend.drop_table(name, force=True)
         self._names.clear()
         self._states.clear()
+        self._pairs.clear()
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per ``key`` (small lookup tables pulled into pandas)."""
@@ -114,3 +130,12 @@ def state_at(source: TableSource, as_of: dt.date | str) -> ibis.Table:
     if callable(state):
         return state(as_of)
     return opportunity_state(source, as_of)
+
+
+def pair_at(source: TableSource, as_of: dt.date | str, since: dt.date | str) -> ibis.Table:
+    """The states at ``as_of`` and ``since`` side by side: cached when ``source`` is a
+    :class:`ReviewSource`."""
+    pair = getattr(source, "pair", None)
+    if callable(pair):
+        return pair(as_of, since)
+    return state_pair(source, as_of, since)
