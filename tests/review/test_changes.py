@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from review_helpers import D, S, add_deal
 
@@ -162,3 +163,24 @@ def test_tiny_company_week_to_march_31(tiny: Store) -> None:
     base = change_base(tiny, "2026-03-31", "2026-03-17", config=QUIET).execute()
     flags = {r.opportunity_id: flag_names(r) for r in base.itertuples()}
     assert flags == {"O3": [], "O4": ["won", "amount_up"], "O5": ["reassigned"]}
+
+
+def test_stage_thresholds_are_learned_once_per_data_and_relearned_after_new_history(
+    mini: Store, tmp_path, monkeypatch
+) -> None:
+    import salesorg.review.stale as stale
+    from salesorg.review.source import ReviewSource
+
+    monkeypatch.setenv("SALESORG_CACHE_DIR", str(tmp_path / "cache"))
+    calls = []
+    learn = stale.stage_thresholds
+    monkeypatch.setattr(
+        stale, "stage_thresholds", lambda *a, **k: calls.append(1) or learn(*a, **k)
+    )
+    first = stale.stage_threshold_frame(ReviewSource(mini), D)
+    again = stale.stage_threshold_frame(ReviewSource(mini), D)  # a new review, same data
+    assert len(calls) == 1
+    pd.testing.assert_frame_equal(again, first)
+    add_deal(mini, "NEW", [("2026-02-18T09:00:00", "Qualify", 100, "2026-04-30", "A1")])
+    stale.stage_threshold_frame(ReviewSource(mini), D)
+    assert len(calls) == 2

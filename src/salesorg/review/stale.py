@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import ibis
 import pandas as pd
 
+from salesorg.datacache import CacheEntry, cached
 from salesorg.metrics.pit import TableSource, as_of_instant
 from salesorg.review.config import ReviewConfig
 from salesorg.review.source import memo
@@ -132,7 +133,31 @@ def stage_thresholds(
 def stage_threshold_frame(
     source: TableSource, as_of: dt.date, *, config: ReviewConfig | None = None
 ) -> pd.DataFrame:
-    """:func:`stage_thresholds` executed (a few rows), memoised per review source."""
+    """:func:`stage_thresholds` executed (a few rows), memoised per review source.
+
+    Learning them reads every stay of the whole history (about 2 s for ten million rows), and
+    they only change with the data and ``as_of``: the result is also kept on disk
+    (:mod:`salesorg.datacache`, read-only safe), so the second review of the same day — a
+    team's pack, the web page, a re-run — skips that aggregate.
+    """
     config = config or ReviewConfig()
-    key = ("stage_thresholds", as_of, repr(sorted(config.as_dict().items())))
-    return memo(source, key, lambda: stage_thresholds(source, as_of, config=config).execute())
+    settings = sorted(config.as_dict().items())
+    key = ("stage_thresholds", as_of, repr(settings))
+
+    def compute() -> pd.DataFrame:
+        entry, _ = cached(
+            source,
+            "review-stale-thresholds",
+            {"as_of": as_of.isoformat(), "config": repr(settings)},
+            lambda: CacheEntry(
+                tables={"thresholds": stage_thresholds(source, as_of, config=config).execute()}
+            ),
+            tables=THRESHOLD_TABLES,
+        )
+        return entry.tables["thresholds"]
+
+    return memo(source, key, compute)
+
+
+#: What the stale thresholds read (they key the cache entry).
+THRESHOLD_TABLES = ("opportunities", "opportunity_history", "stages")
