@@ -2,11 +2,14 @@
 
 Ours: :func:`salesorg.review.run_review` for the company (changes with all flags, stale
 thresholds learned from history, materiality and exceptions, the bridge, the headline KPIs;
-``compare=False``), cold (fresh process, states computed from the store). Baselines, same run:
+``compare=False``), cold (fresh process, an empty result cache: the first review of its data
+day) and warm (the same review again: stale thresholds read from :mod:`salesorg.datacache`).
+Baselines, same run:
 (a) an idiomatic pandas implementation of the same review from the native Parquet files and
 (b) straightforward hand-written DuckDB SQL on the same store
 (:mod:`benchmarks._review_baselines`). Each runs in its own subprocess so peak memory
-(``ru_maxrss``) is per implementation. Also: the HTML pack of one team.
+(``ru_maxrss``) is per implementation. Also: the HTML pack of one team, as the first pack of
+the data day (it computes the company forecast every pack of that day shares) and after it.
 
 Goals (issue #4): ≥ 5x faster than pandas, ≥ 2x faster than the SQL, stretch < 0.6 s, peak
 memory < 1 GB, one team's HTML pack < 2 s.
@@ -18,8 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +59,7 @@ elif kind == "pack":
     from salesorg.review.scope import team_units
     from salesorg.report.html import render_html
     with Store.open(db, read_only=True) as store:
-        unit = team_units(store)[0]
+        unit = team_units(store)[int(sys.argv[3])]
         t = time.perf_counter()
         r = run_review(store, as_of, since, unit_id=unit)
         html = render_html(review_pack(r))
@@ -78,12 +83,19 @@ print("RESULT " + json.dumps(out))
 """
 
 
-def _child(kind: str, n: int) -> dict[str, Any]:
+def _child(kind: str, n: int, cache: Path | None = None, unit: int = 0) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter; ``cache`` is its SALESORG_CACHE_DIR
+    (None: caching off), so whether a run is the first of its data day is explicit."""
     code = _CHILD.format(
         src=str(ROOT / "src"), root=str(ROOT), as_of=AS_OF.isoformat(), since=SINCE.isoformat()
     )
+    env = {**os.environ, "SALESORG_CACHE_DIR": str(cache) if cache else "off"}
     proc = subprocess.run(
-        [sys.executable, "-c", code, kind, str(n)], capture_output=True, text=True, check=False
+        [sys.executable, "-c", code, kind, str(n), str(unit)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -107,10 +119,19 @@ def _agree(a: dict[str, Any], b: dict[str, Any]) -> str:
 def run(*, quick: bool = False) -> list[dict[str, Any]]:
     n = 100_000 if quick else 1_000_000
     size = f"{n // 1000}k opportunities / ~{n // 100_000}M history rows"
-    ours = min((_child("ours", n) for _ in range(2)), key=lambda r: r["seconds"])
-    pandas = _child("pandas", n)
-    sql = min((_child("sql", n) for _ in range(2)), key=lambda r: r["seconds"])
-    pack = _child("pack", n)
+    fastest = lambda runs: min(runs, key=lambda r: r["seconds"])  # noqa: E731
+    with tempfile.TemporaryDirectory() as tmp:
+        # cold: the first review of its data day (every result cache empty); each run gets a
+        # cache folder of its own, so the cost of writing the cache is included
+        ours = fastest([_child("ours", n, Path(tmp) / f"cold{i}") for i in range(2)])
+        # warm: the same review again (stale thresholds read from the data cache)
+        warm = fastest([_child("ours", n, Path(tmp) / "cold0") for _ in range(2)])
+        pandas = _child("pandas", n)
+        sql = fastest([_child("sql", n) for _ in range(2)])
+        # the first pack of the day computes the company forecast (history load, backtest of
+        # four methods, simulation); the next team's pack reads it back
+        pack_cold = _child("pack", n, Path(tmp) / "packs", unit=0)
+        pack = _child("pack", n, Path(tmp) / "packs", unit=1)
     rows = []
     for name, base, goal in (("pandas", pandas, 5.0), ("hand-written DuckDB SQL", sql, 2.0)):
         ratio = base["seconds"] / ours["seconds"]
@@ -130,6 +151,19 @@ def run(*, quick: bool = False) -> list[dict[str, Any]]:
         )
     rows.append(
         {
+            "benchmark": f"company review again, same data day ({size})",
+            "ours_s": round(warm["seconds"], 3),
+            "baseline": "hand-written DuckDB SQL",
+            "baseline_s": round(sql["seconds"], 3),
+            "ratio": round(sql["seconds"] / warm["seconds"], 2),
+            "goal": ">= 2x (informative: the goal rows above are the cold first run)",
+            "met": sql["seconds"] / warm["seconds"] >= 2.0,
+            "note": f"{_agree(warm, sql)}; stale thresholds from the data cache; "
+            f"peak MB {warm['peak_mb']:.0f}",
+        }
+    )
+    rows.append(
+        {
             "benchmark": "company review, stretch",
             "ours_s": round(ours["seconds"], 3),
             "baseline": "target 0.6 s",
@@ -143,14 +177,29 @@ def run(*, quick: bool = False) -> list[dict[str, Any]]:
     )
     rows.append(
         {
-            "benchmark": f"HTML pack of one team ({pack['unit']})",
+            "benchmark": f"HTML pack of one team ({pack['unit']}), after the day's first pack",
             "ours_s": round(pack["seconds"], 3),
             "baseline": "target 2 s",
             "baseline_s": 2.0,
             "ratio": round(2.0 / pack["seconds"], 2),
             "goal": "< 2 s",
             "met": pack["seconds"] < 2.0,
-            "note": f"review + pack + HTML, {pack['bytes'] // 1024} kB, peak {pack['peak_mb']:.0f} MB",
+            "note": f"review + pack + HTML, {pack['bytes'] // 1024} kB, peak "
+            f"{pack['peak_mb']:.0f} MB; company forecast and stale thresholds from the cache",
+        }
+    )
+    rows.append(
+        {
+            "benchmark": f"HTML pack of one team ({pack_cold['unit']}), first of the data day",
+            "ours_s": round(pack_cold["seconds"], 3),
+            "baseline": "target 2 s",
+            "baseline_s": 2.0,
+            "ratio": round(2.0 / pack_cold["seconds"], 2),
+            "goal": "< 2 s",
+            "met": pack_cold["seconds"] < 2.0,
+            "note": "computes the company forecast once for every pack of the day: history "
+            "load, a year's backtest of four methods to choose one, 10,000-trial simulation; "
+            f"peak {pack_cold['peak_mb']:.0f} MB",
         }
     )
     return rows
