@@ -50,3 +50,29 @@ def test_write_picks_html_by_suffix(doc: Document, tmp_path: Path) -> None:
 
 def test_an_empty_document_renders() -> None:
     assert "<h1" in render_html(Document(title="Empty"))
+
+
+def test_charts_rendered_side_by_side_land_in_their_own_places() -> None:
+    from salesorg.report.document import Chart
+    from salesorg.report.html import chart_svg, document_context
+
+    def bars(n: int) -> dict:
+        return {
+            "data": {"values": [{"k": f"bar{i}", "v": i + 1} for i in range(n)]},
+            "mark": "bar",
+            "encoding": {
+                "x": {"field": "k", "type": "nominal"},
+                "y": {"field": "v", "type": "quantitative"},
+            },
+        }
+
+    doc = Document("Charts")
+    first, second = doc.section("one"), doc.section("two")
+    first.add(Chart(bars(2), "two bars")).add(Chart(bars(3), "three bars"))
+    second.add(Chart(bars(5), "five bars"))
+    ctx = document_context(doc)
+    blocks = [b for s in ctx["sections"] for b in s["blocks"]]
+    assert [b["title"] for b in blocks] == ["two bars", "three bars", "five bars"]
+    for n, block in zip((2, 3, 5), blocks, strict=True):
+        assert block["svg"] == chart_svg(bars(n))
+        assert f"bar{n - 1}" in block["svg"] and f"bar{n}" not in block["svg"]
