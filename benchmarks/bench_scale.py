@@ -58,6 +58,34 @@ def _measure(kind: str, n: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _available_mb() -> float:
+    """Memory the kernel says is available now (MemAvailable), in MB."""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024
+    return float("inf")  # pragma: no cover - not Linux
+
+
+def _projected_mb(last: tuple[int, float] | None, n: int) -> float | None:
+    """Peak memory at ``n`` if it grows linearly from the last measured size."""
+    return None if last is None else last[1] * n / last[0]
+
+
+def _skipped(kind: str, n: int, need: float) -> dict:
+    """A row for a size not run because it would not fit in this machine's memory."""
+    return {
+        "benchmark": f"scale.{kind} ({n:,} opportunities)",
+        "ours_s": None,
+        "baseline": "",
+        "baseline_s": None,
+        "ratio": None,
+        "goal": "close to linear",
+        "met": False,
+        "note": f"not run: peak memory projected linearly from the previous size is "
+        f"{need:,.0f} MB, more than 80 % of the {_available_mb():,.0f} MB available",
+    }
+
+
 def run(*, quick: bool = False) -> list[dict]:
     sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
     if os.environ.get("SALESORG_BENCH_10M") == "1" and not quick:
@@ -65,8 +93,14 @@ def run(*, quick: bool = False) -> list[dict]:
     rows = []
     for kind in ("review", "forecast"):
         first: tuple[int, float] | None = None
+        last_peak: tuple[int, float] | None = None
         for n in sizes:
+            need = _projected_mb(last_peak, n)
+            if need is not None and need > 0.8 * _available_mb():
+                rows.append(_skipped(kind, n, need))
+                continue
             m = _measure(kind, n)
+            last_peak = (n, m["peak_mb"])
             if first is None:
                 first = (n, m["secs"])
             linear = first[1] * n / first[0]
