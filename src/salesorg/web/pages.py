@@ -258,6 +258,7 @@ ENGINE_PAGES: dict[str, str] = {
     "salesorg.web.pages_forecast": "salesorg.forecast",
     "salesorg.web.pages_comp": "salesorg.comp",
     "salesorg.web.pages_scenarios": "salesorg.orgdesign.compare",
+    "salesorg.web.pages_impact": "salesorg.impact",
 }
 
 
