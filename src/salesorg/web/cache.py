@@ -67,6 +67,21 @@ class ResultCache:
                 self._key_locks.pop(key, None)
             return value
 
+    def peek(self, key: Hashable) -> Any:
+        """The live value under ``key``, or ``None`` (no computing, no waiting)."""
+        found, value = self._lookup(key, time.monotonic())
+        if found:
+            self.hits += 1
+        return value if found else None
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """Store ``value`` under ``key`` (replacing any)."""
+        with self._lock:
+            self._data[key] = (time.monotonic(), value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_items:
+                self._data.popitem(last=False)
+
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
