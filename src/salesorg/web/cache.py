@@ -24,7 +24,7 @@ T = TypeVar("T")
 class ResultCache:
     """LRU cache with a time-to-live and one computation per key at a time."""
 
-    def __init__(self, *, max_items: int = 512, ttl_s: float = 600.0, max_computing: int = 2):
+    def __init__(self, *, max_items: int = 512, ttl_s: float = 3600.0, max_computing: int = 2):
         self.max_items = max_items
         #: at most this many computations at once: heavy reviews on a big store each take
         #: gigabytes, so fifty cold requests must queue rather than run together
