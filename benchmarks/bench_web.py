@@ -42,12 +42,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _users(db: Path, n_teams: int = 5) -> list[str]:
-    """Make 50 users in the store (closed afterwards); returns their e-mails.
+def _users(db: Path) -> list[str]:
+    """Make :data:`N_USERS` users in the store (closed afterwards); returns their e-mails.
 
-    The readers of ``n_teams`` teams' weekly reviews: each team's sales manager and the AMs
-    who report to them (an AM reads their own deals of the team's review), which is how a
-    review is read on a Monday: several people per unit.
+    The readers of as few teams' weekly reviews as give 50 people: each team's sales manager
+    and the AMs who report to them (an AM reads their own deals of the team's review), which
+    is how a review is read on a Monday: several people per unit. (Five teams of the big
+    company give only 45 people, which an earlier version silently used.)
     """
     sys.path.insert(0, str(ROOT / "src"))
     import datetime as dt
@@ -62,10 +63,19 @@ def _users(db: Path, n_teams: int = 5) -> list[str]:
             "(a.valid_to IS NULL OR a.valid_to > ?) ORDER BY a.person_id",
             [dt.date.today(), dt.date.today()],
         ).fetchall()
-        managers = sorted({m for _, m, _ in line if m and m.startswith("S")})[:n_teams]
+        team: dict[str, list[str]] = {}
+        for p, m, r in line:
+            if m and m.startswith("S") and r == "AM":
+                team.setdefault(m, []).append(p)
+        managers: list[str] = []
+        for m in sorted(team):
+            if len(managers) + sum(len(team[x]) for x in managers) >= N_USERS:
+                break
+            managers.append(m)
         plan = [("manager", m) for m in managers]
-        ams = [(p, m) for p, m, r in line if m in managers and r == "AM"]
-        plan += [("am", p) for p, _ in ams][: N_USERS - len(plan)]
+        plan += [("am", p) for m in managers for p in team[m]][: N_USERS - len(plan)]
+        if len(plan) != N_USERS:
+            raise RuntimeError(f"only {len(plan)} readers in the store, need {N_USERS}")
         emails = []
         for i, (role, person) in enumerate(plan):
             email = f"bench{i:02d}-{role}@bench.example"
