@@ -5,8 +5,16 @@ the big synthetic store (:func:`benchmarks.bigdata.big_store`) on 127.0.0.1. Fif
 users (AMs, managers, directors, the GM and RevOps, each with their own scope) read their
 review pages concurrently; we report the p95 latency against a baseline measured in the same
 run: the same users fetching a static file from the same server (what the server costs with no
-data work at all). Page data are cached per (scope, as-of date), as in production, after one
-warm-up pass; the cold first load of a scope is reported in the note.
+data work at all). Page data are cached as in production after a warm-up: each manager's unit
+read once, one unit at a time (a cold review pack of a unit on the big store peaks at several GB:
+two side by side are what killed the server in an earlier run), then every user once; the
+cold first load of a unit is reported in the note.
+
+The server runs on a private copy of the store (the run adds users; the shared benchmark data
+are never written); its output goes to ``server.log`` next to the copy, and a failed run prints
+the exception, the server's exit code (signal 9: the out-of-memory killer) and the log's tail.
+The note gives the server's peak memory and the machine's load average before and after, since
+other work on the machine moves both latencies.
 
 Bounded: a fixed number of requests per user and a wall-clock limit; the server is stopped at
 the end whatever happens. Run: ``python -m benchmarks.bench_web [--quick]``.

@@ -102,12 +102,16 @@ def _metric_name(name: str | None) -> str:
     return name
 
 
-def _as_of(store: Store, today: dt.date, value: dt.date | None) -> dt.date:
+def _as_of(store: Store, today: dt.date, value: dt.date | None, cache: Any = None) -> dt.date:
     """The date asked for (default today), never after the last recorded change: there is no
     data after it, and a far-future date would only make the weekly panel huge."""
     from salesorg.impact.analysis import default_as_of
 
-    last = default_as_of(store)
+    last = (
+        default_as_of(store)
+        if cache is None
+        else cache.get_or_compute(("last-change",), lambda: default_as_of(store))
+    )
     return min(value or today, last)
 
 
@@ -266,7 +270,7 @@ def impact_page(
     cache = request.app.state.cache
     name = _metric_name(metric)
     _check_visible(store, scope, initiative_id, cache)
-    day = _as_of(store, request.app.state.today(), _date(as_of))
+    day = _as_of(store, request.app.state.today(), _date(as_of), cache)
     document, error = None, None
     try:
         view = scoped_impact(store, scope, initiative_id, metric=name, as_of=day, cache=cache)
@@ -322,7 +326,7 @@ def impact_api(
     cache = request.app.state.cache
     name = _metric_name(metric)
     _check_visible(store, scope, initiative_id, cache)
-    day = _as_of(store, request.app.state.today(), as_of)
+    day = _as_of(store, request.app.state.today(), as_of, cache)
     try:
         view = scoped_impact(store, scope, initiative_id, metric=name, as_of=day, cache=cache)
     except SalesorgError as exc:
@@ -338,7 +342,7 @@ def impact_report(store: Store, scope: Scope, as_of: dt.date, params: dict[str, 
     """The impact report of ``initiative`` (``metric``) as the page shows it."""
     initiative_id = params.get("initiative") or ""
     name = _metric_name(params.get("metric"))
-    day = _as_of(store, as_of, as_of)
+    day = _as_of(store, as_of, as_of, current_cache.get())
     try:
         view = scoped_impact(
             store, scope, initiative_id, metric=name, as_of=day, cache=current_cache.get()
