@@ -339,7 +339,7 @@ def request_scope(request: Request, user: User) -> Scope:
 
 
 def cached_page(
-    request: Request, user: User, scope: Scope, build: Callable[[], HTMLResponse]
+    request: Request, user: User, scope: Scope, build: Callable[[], Response]
 ) -> Response:
     """The page ``build()`` renders, cached per user session, scope, day and URL.
 
