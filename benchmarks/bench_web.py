@@ -252,7 +252,8 @@ async def _bench(db: Path, emails: list[str], *, per_user: int) -> dict[str, flo
         for c in clients:
             await c.aclose()
     except BaseException as exc:
-        sys.stderr.write(_failure_report(proc, log, exc) + "\n")
+        # on stdout too: benchmarks.run echoes stdout, and keeps only the end of stderr
+        print(_failure_report(proc, log, exc), flush=True)
         raise
     finally:
         sampler.cancel()
