@@ -6,6 +6,8 @@ import pytest
 
 pytest.importorskip("salesorg.review")
 
+from web_support import PASSWORD, csrf_of
+
 PARAMS = {"as_of": "2026-03-31", "since": "2026-03-01"}
 
 
@@ -52,3 +54,37 @@ def test_review_with_since_after_as_of_is_refused(logged_in):
     c = logged_in("ops@tiny.example")
     r = c.get("/api/review", params={"as_of": "2026-03-01", "since": "2026-03-31"})
     assert r.status_code in (400, 422)
+
+
+def test_the_same_review_url_gives_each_user_their_own_cached_page(logged_in):
+    m1, m2, a1 = (logged_in(e) for e in ("m1@tiny.example", "m2@tiny.example", "a1@tiny.example"))
+    for _ in range(2):  # the second round is served from the page cache
+        assert "Weekly review: Team 1" in m1.get("/review", params=PARAMS).text
+        assert "Weekly review: Team 2" in m2.get("/review", params=PARAMS).text
+        assert "Weekly review: your deals" in a1.get("/review", params=PARAMS).text
+
+
+def test_a_cached_review_page_is_not_served_to_another_session_of_the_same_user(logged_in):
+    first, second = logged_in("m1@tiny.example"), logged_in("m1@tiny.example")
+    a = first.get("/review", params=PARAMS).text
+    b = second.get("/review", params=PARAMS).text
+    assert csrf_of(a) != csrf_of(b)  # each page carries its own session's CSRF token
+
+
+def test_a_user_change_made_in_the_app_reaches_the_next_page_view(logged_in):
+    c = logged_in("m2@tiny.example")
+    assert "Weekly review: Team 2" in c.get("/review", params=PARAMS).text
+    admin = logged_in("admin@tiny.example")
+    token = csrf_of(admin.get("/admin/users").text)
+    r = admin.post(
+        "/admin/users",
+        data={
+            "email": "m2@tiny.example",
+            "role": "manager",
+            "password": PASSWORD,
+            "person_id": "M1",
+            "csrf_token": token,
+        },
+    )
+    assert r.status_code == 200, r.text[:300]
+    assert "Weekly review: Team 1" in c.get("/review", params=PARAMS).text

@@ -9,6 +9,7 @@ through cursors: :class:`StorePool` hands each worker thread its own cursor wrap
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.util
 import secrets
 import threading
@@ -43,8 +44,10 @@ __all__ = [
     "NAV",
     "StorePool",
     "cached",
+    "cached_page",
     "create_app",
     "data_changed",
+    "forget_users",
     "render",
     "request_scope",
     "state_for",
@@ -79,14 +82,19 @@ class NavItem:
     roles: tuple[str, ...] | None = None  # None: every role
 
     def available(self) -> bool:
-        if self.page is None:
-            return True
-        from salesorg.web.pages import ENGINE_PAGES
+        return self.page is None or _installed(self.page)
 
-        engine = ENGINE_PAGES.get(self.page)
-        return engine is not None and all(
-            importlib.util.find_spec(m) is not None for m in (self.page, engine)
-        )
+
+@functools.cache
+def _installed(page: str) -> bool:
+    """Whether a page module and its engine are importable (asked once per process: the
+    answer cannot change while the server runs, and every page view builds the menu)."""
+    from salesorg.web.pages import ENGINE_PAGES
+
+    engine = ENGINE_PAGES.get(page)
+    return engine is not None and all(
+        importlib.util.find_spec(m) is not None for m in (page, engine)
+    )
 
 
 #: The navigation; a page whose engine (or page module) is not installed is simply absent.
@@ -173,7 +181,11 @@ def create_app(
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.templates.env.globals["fmt_money"] = _fmt_money
     app.state.scope_cache = {}
+    app.state.user_cache = {}
     app.state.cache = ResultCache()
+    #: whole rendered pages per user session and URL, for pages read by many people at once
+    #: (the review); short-lived like the scope cache, see :func:`cached_page`
+    app.state.page_cache = ResultCache(max_items=1024, ttl_s=SCOPE_TTL_S)
     app.state.snapshots = StateSnapshots(pool.root)
 
     @app.middleware("http")
@@ -295,8 +307,16 @@ def state_for(request: Request, as_of: dt.date) -> Any:
 def data_changed(request: Request) -> None:
     """Forget every cached result and snapshot after a write to the store."""
     request.app.state.cache.clear()
+    request.app.state.page_cache.clear()
     request.app.state.snapshots.clear(request.app.state.pool.get())
+    forget_users(request)
+
+
+def forget_users(request: Request) -> None:
+    """Forget cached users, scopes and pages after a change to users (roles, links, passwords)."""
     request.app.state.scope_cache.clear()
+    request.app.state.user_cache.clear()
+    request.app.state.page_cache.clear()
 
 
 SCOPE_TTL_S = 60.0
@@ -316,3 +336,35 @@ def request_scope(request: Request, user: User) -> Scope:
         cache.clear()
     cache[key] = (now, scope)
     return scope
+
+
+def cached_page(
+    request: Request, user: User, scope: Scope, build: Callable[[], Response]
+) -> Response:
+    """The page ``build()`` renders, cached per user session, scope, day and URL.
+
+    For pages many people read at the same moment (the weekly review): a repeated view costs
+    a dictionary lookup instead of resolving units, the review and rendering templates. The
+    key holds the user's identity and role, their scope, the session's CSRF token (the page
+    embeds it) and the full URL, so a page is never served to another user or session; it
+    lives :data:`SCOPE_TTL_S` seconds (as the scope does) and is dropped after any write.
+    Only successful (200) pages are kept.
+    """
+    key = (
+        user.email,
+        user.role,
+        user.person_id,
+        scope.key,
+        request.state.session.get("c", ""),
+        request.app.state.today(),
+        str(request.url),
+    )
+    cache: ResultCache = request.app.state.page_cache
+    body = cache.peek(key)
+    if body is None:
+        response = build()
+        if response.status_code != 200:
+            return response
+        body = bytes(response.body)
+        cache.put(key, body)
+    return HTMLResponse(body)

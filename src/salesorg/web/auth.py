@@ -108,7 +108,27 @@ def _user(request: Request) -> User | None:
     if token is not None:
         return user_for_token(store, token)
     email = request.state.session.get("e")
-    return get_user(store, email) if email else None
+    if not email:
+        return None
+    return _cached_user(request, store, email)
+
+
+#: a session's user is looked up at most this often (a store query per page view otherwise);
+#: every user change made through the app clears the cache at once (``forget_users``)
+USER_TTL_S = 30.0
+
+
+def _cached_user(request: Request, store: Any, email: str) -> User | None:
+    cache: dict[str, tuple[float, User | None]] = request.app.state.user_cache
+    now = time.monotonic()
+    hit = cache.get(email)
+    if hit is not None and now - hit[0] < USER_TTL_S:
+        return hit[1]
+    user = get_user(store, email)
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[email] = (now, user)
+    return user
 
 
 def api_user(request: Request) -> User:

@@ -24,7 +24,7 @@ T = TypeVar("T")
 class ResultCache:
     """LRU cache with a time-to-live and one computation per key at a time."""
 
-    def __init__(self, *, max_items: int = 512, ttl_s: float = 600.0, max_computing: int = 2):
+    def __init__(self, *, max_items: int = 512, ttl_s: float = 3600.0, max_computing: int = 2):
         self.max_items = max_items
         #: at most this many computations at once: heavy reviews on a big store each take
         #: gigabytes, so fifty cold requests must queue rather than run together
@@ -66,6 +66,21 @@ class ResultCache:
                     self._data.popitem(last=False)
                 self._key_locks.pop(key, None)
             return value
+
+    def peek(self, key: Hashable) -> Any:
+        """The live value under ``key``, or ``None`` (no computing, no waiting)."""
+        found, value = self._lookup(key, time.monotonic())
+        if found:
+            self.hits += 1
+        return value if found else None
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """Store ``value`` under ``key`` (replacing any)."""
+        with self._lock:
+            self._data[key] = (time.monotonic(), value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_items:
+                self._data.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from salesorg.errors import SalesorgError
-from salesorg.web.app import NAV, cached, render, request_scope, state_for
+from salesorg.web.app import NAV, cached, forget_users, render, request_scope, state_for
 from salesorg.web.auth import admin_user, check_csrf, new_session, page_user
 from salesorg.web.queries import (
     opportunity_detail,
@@ -223,7 +223,7 @@ def users_add(
             person_id=person_id or None,
             actor=user.email,
         ).email
-        request.app.state.scope_cache.clear()
+        forget_users(request)
     except SalesorgError as exc:
         error = str(exc)
     return render(
@@ -258,6 +258,7 @@ ENGINE_PAGES: dict[str, str] = {
     "salesorg.web.pages_forecast": "salesorg.forecast",
     "salesorg.web.pages_comp": "salesorg.comp",
     "salesorg.web.pages_scenarios": "salesorg.orgdesign.compare",
+    "salesorg.web.pages_impact": "salesorg.impact",
 }
 
 

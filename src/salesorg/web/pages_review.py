@@ -19,7 +19,7 @@ from fastapi.responses import Response
 
 from salesorg.report import Document, Note, TableBlock
 from salesorg.store import Store
-from salesorg.web.app import render, request_scope
+from salesorg.web.app import cached_page, render, request_scope
 from salesorg.web.auth import api_user, page_user
 from salesorg.web.docview import document_context
 from salesorg.web.downloads import current_cache, register_report
@@ -44,9 +44,14 @@ EXCEPTION_COLUMNS = (
 )
 
 
-def _units(store: Store) -> dict[str, tuple[str, str, str | None]]:
-    u = store.con.execute("SELECT unit_id, name, kind, parent_unit_id FROM units").fetchall()
-    return {r[0]: (r[1], r[2], r[3]) for r in u}
+def _units(store: Store, cache: Any = None) -> dict[str, tuple[str, str, str | None]]:
+    """unit_id -> (name, kind, parent); through ``cache`` (cleared after writes) when given."""
+
+    def read() -> dict[str, tuple[str, str, str | None]]:
+        u = store.con.execute("SELECT unit_id, name, kind, parent_unit_id FROM units").fetchall()
+        return {r[0]: (r[1], r[2], r[3]) for r in u}
+
+    return read() if cache is None else cache.get_or_compute(("units",), read)
 
 
 def _allowed(scope: Scope, units: dict[str, tuple[str, str, str | None]]) -> list[str | None]:
@@ -64,7 +69,7 @@ def _resolve(
     """(scope, units, unit to review, own-deals-only mode); 404 for a unit outside the scope."""
     scope = request_scope(request, user)
     store = request.app.state.pool.get()
-    units = _units(store)
+    units = _units(store, request.app.state.cache)
     allowed = _allowed(scope, units)
     if unit:
         if unit not in allowed:
@@ -123,6 +128,17 @@ def review_page(
     as_of: str | None = None,
     since: str | None = None,
     unit: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    return cached_page(
+        request,
+        user,
+        request_scope(request, user),
+        lambda: _review_page(request, user, as_of, since, unit),
+    )
+
+
+def _review_page(
+    request: Request, user: User, as_of: str | None, since: str | None, unit: str | None
 ) -> Response:
     from salesorg.review import review_pack
 
