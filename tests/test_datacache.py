@@ -99,3 +99,29 @@ def test_an_unwritable_cache_folder_costs_time_not_the_result(tiny: Path, monkey
     with Store.open(tiny, read_only=True) as s:
         entry, hit = cached(s, "demo", {}, Counter(), tables=TABLES)
     assert not hit and entry.meta == {"n": 1}
+
+
+def test_threads_asking_for_the_same_entry_wait_for_one_computation(tiny: Path) -> None:
+    import threading
+    import time
+
+    compute = Counter()
+
+    def slow() -> CacheEntry:
+        time.sleep(0.2)
+        return compute()
+
+    with Store.open(tiny, read_only=True) as s:
+        cursors = [s.con.cursor() for _ in range(4)]
+        results: list[bool] = []
+
+        def ask(i: int) -> None:
+            view = Store(cursors[i], path=s.path, read_only=True)
+            results.append(cached(view, "demo", {}, slow, tables=TABLES)[1])
+
+        threads = [threading.Thread(target=ask, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert compute.calls == 1 and sorted(results) == [False, True, True, True]

@@ -31,6 +31,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,6 +154,25 @@ def cached(
     found = CacheEntry.read(folder)
     if found is not None:
         return found, True
+    # threads of one process (the web server) wait for one computation instead of each
+    # running their own: on a big store each takes gigabytes
+    with _lock_for(folder):
+        found = CacheEntry.read(folder)
+        if found is not None:
+            return found, True
+        return _compute_and_write(root, folder, compute), False
+
+
+_LOCKS: dict[Path, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(folder: Path) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(folder, threading.Lock())
+
+
+def _compute_and_write(root: Path, folder: Path, compute: Callable[[], CacheEntry]) -> CacheEntry:
     entry = compute()
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -165,4 +185,4 @@ def cached(
             shutil.rmtree(tmp, ignore_errors=True)
     except OSError:
         pass  # an unwritable cache folder only costs time, never a result
-    return entry, False
+    return entry
