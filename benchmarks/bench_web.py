@@ -245,6 +245,7 @@ async def _bench(db: Path, emails: list[str], *, per_user: int) -> dict[str, flo
                 raise RuntimeError(f"warm-up: {bad} error(s) reading {paths}")
         # warm-up, 2: every user once, concurrently (AMs' own-deal views of the warm reviews)
         lat, bad = await _run_load(clients, paths, len(paths), deadline)
+        first_views = lat  # each session's first view: review data cached, page rendered
         cold += lat
         warm_s = time.monotonic() - t0
         ours, errors = await _run_load(clients, paths, per_user, deadline)
@@ -269,6 +270,7 @@ async def _bench(db: Path, emails: list[str], *, per_user: int) -> dict[str, flo
         "base_p50": float(np.percentile(base, 50)),
         "cold_p50": float(np.percentile(cold, 50)),
         "cold_max": float(max(cold)),
+        "first_p95": float(np.percentile(first_views, 95)),
         "warm_s": warm_s,
         "n": len(ours),
         "errors": errors,
@@ -303,7 +305,10 @@ def run(*, quick: bool = False) -> list[dict[str, object]]:
             "met": res["p95"] < GOAL_P95_S and res["errors"] == 0,
             "note": f"{res['n']} requests, {res['errors']} errors, p50 {res['p50'] * 1000:.0f} ms "
             f"(static p50 {res['base_p50'] * 1000:.0f} ms); warm-up {res['warm_s']:.0f} s, "
-            f"cold first load of a unit max {res['cold_max']:.1f} s; server peak "
+            f"cold first load of a unit max {res['cold_max']:.1f} s; p95 of each session's "
+            f"first view (50 at once, page rendered from the unit's cached review) "
+            f"{res['first_p95'] * 1000:.0f} ms, the measured reads after it are served from "
+            f"the per-session page cache; server peak "
             f"{res['peak_mb']:,.0f} MB; {os.cpu_count()} cores, {res['load']}",
         }
     ]
