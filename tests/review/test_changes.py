@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from review_helpers import D, S, add_deal
 
@@ -162,3 +163,24 @@ def test_tiny_company_week_to_march_31(tiny: Store) -> None:
     base = change_base(tiny, "2026-03-31", "2026-03-17", config=QUIET).execute()
     flags = {r.opportunity_id: flag_names(r) for r in base.itertuples()}
     assert flags == {"O3": [], "O4": ["won", "amount_up"], "O5": ["reassigned"]}
+
+
+def test_stays_carry_the_pipeline_of_their_deal_without_a_header_join(tiny: Store) -> None:
+    """Two pipelines: each stay's pipeline (the history's header copy) is its header's."""
+    from salesorg.review.stale import stage_stays
+
+    tiny.con.execute("UPDATE opportunities SET pipeline = 'renewal' WHERE opportunity_id = 'O1'")
+    tiny.refresh_derived()  # a raw SQL edit: refresh the history's copies
+    day = dt.date(2026, 3, 31)
+    got = stage_stays(tiny, day, with_pipeline=True).execute()
+    plain = stage_stays(tiny, day).execute()
+    opps = tiny.table("opportunities").execute()[["opportunity_id", "pipeline"]]
+    want = plain.merge(opps, on="opportunity_id")
+    key = ["opportunity_id", "stage"]
+    pd.testing.assert_frame_equal(
+        got.sort_values(key).reset_index(drop=True),
+        want[list(got.columns)].sort_values(key).reset_index(drop=True),
+    )
+    assert set(got.pipeline) == {"renewal", "default"}
+    thr = stage_thresholds(tiny, day).execute()
+    assert set(thr.t_pipeline) == {"default"}  # only the stages table's pipelines get one
