@@ -25,8 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
-    "MONEY",
     "HEADER_COPIES",
+    "MONEY",
     "OPEN_END",
     "ROLE_FAMILIES",
     "SCHEMA_VERSION",

@@ -159,9 +159,10 @@ def _apply(store: Store, staged: list[Staged]) -> dict[str, int]:
             store.refresh_derived(f"SELECT DISTINCT opportunity_id FROM {st.name}")
             continue
         _upsert(store, name, st.name, collist)
-        if name == "opportunities" and con.execute(
-            "SELECT 1 FROM opportunity_history LIMIT 1"
-        ).fetchall():
+        if (
+            name == "opportunities"
+            and con.execute("SELECT 1 FROM opportunity_history LIMIT 1").fetchall()
+        ):
             # a re-imported header may change the currency, pipeline or owner its history copies
             store.refresh_derived(f"SELECT opportunity_id FROM {st.name}", intervals=False)
     return rows

@@ -103,9 +103,7 @@ def history_with_header_copies(source: TableSource) -> ibis.Table:
     opps = source.table("opportunities")
     j = hist.join(opps, hist.opportunity_id == opps.opportunity_id)
     own = [c for c in hist.columns if c not in _COPIES]
-    return j.select(
-        *[hist[c] for c in own], **{c: opps[h] for c, h in _COPIES.items()}
-    )
+    return j.select(*[hist[c] for c in own], **{c: opps[h] for c, h in _COPIES.items()})
 
 
 def _header_columns(header: bool | Sequence[str]) -> tuple[str, ...]:
