@@ -86,24 +86,22 @@ def fx_rates_as_of(
 #: Descriptive header columns of :func:`opportunity_state`: only these need the header join.
 HEADER_COLUMNS = ("account_id", "name", "product", "deal_type", "created_on")
 
-#: History columns copied from the header (schema 3; :data:`salesorg.model.HEADER_COPIES`).
-_COPIES = HEADER_COPIES
-
 
 def history_with_header_copies(source: TableSource) -> ibis.Table:
     """``opportunity_history`` with its header copies ``currency``, ``pipeline`` and
     ``header_owner_id``.
 
-    A salesorg store keeps them on every row. A warehouse table without them (a CRM replica)
-    gets them here from a join with ``opportunities``: correct, at the cost of that join.
+    A salesorg store keeps them on every row (:data:`salesorg.model.HEADER_COPIES`). A
+    warehouse table without them (a CRM replica) gets them here from a join with
+    ``opportunities``: correct, at the cost of that join.
     """
     hist = source.table("opportunity_history")
-    if all(c in hist.columns for c in _COPIES):
+    if all(c in hist.columns for c in HEADER_COPIES):
         return hist
     opps = source.table("opportunities")
     j = hist.join(opps, hist.opportunity_id == opps.opportunity_id)
-    own = [c for c in hist.columns if c not in _COPIES]
-    return j.select(*[hist[c] for c in own], **{c: opps[h] for c, h in _COPIES.items()})
+    own = [c for c in hist.columns if c not in HEADER_COPIES]
+    return j.select(*[hist[c] for c in own], **{c: opps[h] for c, h in HEADER_COPIES.items()})
 
 
 def _header_columns(header: bool | Sequence[str]) -> tuple[str, ...]:
