@@ -3,8 +3,10 @@
 ``big_files(n)`` writes native CSV and Parquet files of a company with ``n`` opportunities and
 about ``10 * n`` history rows into ``benchmarks/data/<n>/`` (git-ignored) once, and reuses them
 afterwards; ``big_store(n)`` builds a DuckDB store from those files at
-``benchmarks/data/<n>/store.duckdb`` (also cached) with ``opportunity_history.valid_to``
-computed in the same bulk ``INSERT ... SELECT``.
+``benchmarks/data/<n>/store.duckdb`` (also cached) with the derived columns of
+``opportunity_history`` (``valid_to`` and the header copies of schema 3) computed in the same
+bulk ``INSERT ... SELECT``. ``$SALESORG_BENCH_DATA`` moves the folder (e.g. to build a store
+under /tmp without touching a shared one).
 
 Shape (deterministic, seed 20261123): one company, 8 regions, 120 teams of ~8 AMs (~1,000 AMs,
 120 SMs, 8 directors, one GM); 6 stages (Qualify, Develop, Propose, Negotiate, Won, Lost);
@@ -19,6 +21,7 @@ Run ``python -m benchmarks.bigdata [N]`` to build (or find) the files and the st
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,7 +32,7 @@ import pyarrow as pa
 
 __all__ = ["DATA_DIR", "TABLE_FILES", "big_files", "big_store", "generate"]
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(os.environ.get("SALESORG_BENCH_DATA") or Path(__file__).resolve().parent / "data")
 SEED = 20261123
 
 #: Tables written by :func:`big_files`, in import (dependency) order.
@@ -268,16 +271,25 @@ def big_store(n_opportunities: int = 1_000_000) -> Path:
     """A DuckDB store of the big company (cached at ``benchmarks/data/<n>/store.duckdb``).
 
     Built by bulk ``INSERT ... SELECT`` from the Parquet files (trusted, generated rows), with
-    ``valid_to`` computed by one window function; reporting currency EUR.
+    ``valid_to`` computed by one window function and the header copies by one join with the
+    header; reporting currency EUR. The marker file ``_store_complete`` names the schema; a
+    cached store of an older schema is refused with the command that rebuilds it (it may be
+    shared, so it is never rebuilt behind a benchmark's back).
     """
-    from salesorg.model import OPEN_END
+    from salesorg.model import HEADER_COPIES, OPEN_END, SCHEMA_VERSION
     from salesorg.store import Store
 
     files = big_files(n_opportunities)
     out = DATA_DIR / str(n_opportunities)
     db = out / "store.duckdb"
     done = out / "_store_complete"
+    marker = f"schema {SCHEMA_VERSION}\n"
     if db.exists() and done.exists():
+        if done.read_text() != marker:
+            raise RuntimeError(
+                f"{db} was built for an older schema ({done.read_text().strip()!r}); rebuild it: "
+                f"rm {done} && python -m benchmarks.bigdata {n_opportunities}"
+            )
         return db
     for p in (db, Path(str(db) + ".wal")):
         p.unlink(missing_ok=True)
@@ -287,21 +299,28 @@ def big_store(n_opportunities: int = 1_000_000) -> Path:
             for name in TABLE_FILES:
                 src = f"read_parquet('{files[name + '.parquet']}')"
                 if name == "opportunity_history":
+                    copies = ", ".join(HEADER_COPIES)
+                    taken = ", ".join(f"o.{c}" for c in HEADER_COPIES.values())
                     con.execute(
                         f"""
-                        INSERT INTO opportunity_history
-                        SELECT opportunity_id, changed_at, stage, amount, close_date,
-                               forecast_category, owner_id,
-                               coalesce(lead(changed_at) OVER (
-                                   PARTITION BY opportunity_id ORDER BY changed_at),
-                                   TIMESTAMP '{OPEN_END}') AS valid_to
-                        FROM {src}
+                        INSERT INTO opportunity_history (
+                            opportunity_id, changed_at, stage, amount, close_date,
+                            forecast_category, owner_id, valid_to, {copies})
+                        SELECT h.*, {taken}
+                        FROM (
+                            SELECT opportunity_id, changed_at, stage, amount, close_date,
+                                   forecast_category, owner_id,
+                                   coalesce(lead(changed_at) OVER (
+                                       PARTITION BY opportunity_id ORDER BY changed_at),
+                                       TIMESTAMP '{OPEN_END}') AS valid_to
+                            FROM {src}) AS h
+                        JOIN opportunities AS o ON o.opportunity_id = h.opportunity_id
                         """
                     )
                 else:
                     con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM {src}")
         store.con.execute("CHECKPOINT")
-    done.write_text("ok\n")
+    done.write_text(marker)
     return db
 
 

@@ -17,7 +17,10 @@ Metrics, point-in-time views and the review are Ibis expressions, so they compil
 backend's SQL and run where the data lives; only small results come back. Tables must have the
 names and columns of :mod:`salesorg.model` (or be views with those names); when a warehouse's
 ``opportunity_history`` has no ``valid_to`` column, it is derived in the query with a window
-function (pushed down too, but slower than a stored interval).
+function (pushed down too, but slower than a stored interval), and when it lacks the header
+copies ``currency``, ``pipeline`` and ``header_owner_id`` (schema 3), the point-in-time views
+take them from a join with ``opportunities``
+(:func:`~salesorg.metrics.pit.history_with_header_copies`). :func:`copy_store` writes both.
 """
 
 from __future__ import annotations
@@ -173,13 +176,20 @@ def copy_store(
 ) -> dict[str, int]:
     """Copy the model's tables from one store to another (e.g. DuckDB to Spark or Postgres).
 
-    Returns rows copied per table. The target's tables are replaced.
+    Returns rows copied per table. The target's tables are replaced. The history is written
+    with its derived columns (``valid_to`` and the header copies), computed here if the
+    source lacks them, so the target answers point-in-time views without a header join.
     """
+    from salesorg.metrics.pit import history_with_header_copies
+
     if target.read_only:
         raise ReadOnlyError(f"{target.path} is open read-only")
     counts: dict[str, int] = {}
     for name in tables or tuple(TABLES):
-        arrow = source.table(name).to_pyarrow()
+        t = source.table(name)
+        if name == "opportunity_history":
+            t = history_with_header_copies(source).select(*TABLES[name].names)
+        arrow = t.to_pyarrow()
         target.replace_table(name, arrow)
         counts[name] = arrow.num_rows
     return counts
@@ -286,8 +296,18 @@ class WarehouseStore(Store):
         self.replace_table(name, arrow)
         return len(frame)
 
+    def refresh_derived(
+        self,
+        opportunity_ids_sql: str | None = None,
+        *,
+        intervals: bool = True,
+        header: bool = True,
+    ) -> None:
+        """Nothing to do: ``valid_to`` and the header copies are derived in queries when the
+        table lacks them, and :func:`copy_store` writes them computed."""
+
     def refresh_valid_to(self, opportunity_ids_sql: str | None = None) -> None:
-        """Nothing to do: ``valid_to`` is derived in queries when the table lacks it."""
+        """Former name of :meth:`refresh_derived`."""
 
     def audit(
         self, actor: str, action: str, target: str | None = None, detail: str | None = None

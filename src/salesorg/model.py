@@ -10,9 +10,14 @@ exact to the cent and never mix currencies. ``DATE`` values are ISO ``2026-06-08
 are ISO without a zone, in the company's local time. A date used as ``as_of`` means the end of
 that day.
 
-Columns marked ``derived`` are not read from files: the store computes them at import
-(``opportunity_history.valid_to``, the moment the next change of the same opportunity replaced
-the row, so that the state at any instant is a range filter rather than a window query).
+Columns marked ``derived`` are not read from files: the store computes them at import.
+``opportunity_history.valid_to`` is the moment the next change of the same opportunity replaced
+the row, so that the state at any instant is a range filter rather than a window query.
+``opportunity_history.currency``, ``pipeline`` and ``header_owner_id`` are copies of the
+header's ``currency``, ``pipeline`` and ``owner_id``, so that the state needs no join with the
+million-row ``opportunities`` header for its amounts, stages and owners (issue #3); the store
+refreshes them whenever the history or the header of an opportunity changes
+(:meth:`salesorg.store.Store.refresh_derived`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
+    "HEADER_COPIES",
     "MONEY",
     "OPEN_END",
     "ROLE_FAMILIES",
@@ -32,12 +38,22 @@ __all__ = [
 
 #: Bumped when the schema changes; :mod:`salesorg.store` migrates older files forward.
 #: 2: ``opportunities`` and ``opportunity_history`` lost their PRIMARY KEY index (``indexed``).
-SCHEMA_VERSION = 2
+#: 3: ``opportunity_history`` gained the derived header copies ``currency``, ``pipeline`` and
+#: ``header_owner_id`` (:data:`HEADER_COPIES`).
+SCHEMA_VERSION = 3
 
 MONEY = "DECIMAL(18,2)"
 
 #: ``valid_to`` of the latest history row of an opportunity (still in force).
 OPEN_END = "9999-12-31 00:00:00"
+
+#: Derived columns of ``opportunity_history`` copied from the ``opportunities`` header:
+#: history column -> header column.
+HEADER_COPIES: dict[str, str] = {
+    "currency": "currency",
+    "pipeline": "pipeline",
+    "header_owner_id": "owner_id",
+}
 
 
 @dataclass(frozen=True)
@@ -257,6 +273,19 @@ _TABLES: tuple[Table, ...] = (
                 "TIMESTAMP",
                 derived=True,
                 doc="when the next change replaced this state (9999-12-31 if none)",
+            ),
+            _c(
+                "currency",
+                "VARCHAR",
+                derived=True,
+                doc="the header's currency (a copy, so the state needs no header join)",
+            ),
+            _c("pipeline", "VARCHAR", derived=True, doc="the header's pipeline (a copy)"),
+            _c(
+                "header_owner_id",
+                "VARCHAR",
+                derived=True,
+                doc="the header's owner_id (a copy; the owner where owner_id is empty)",
             ),
         ),
         key=("opportunity_id", "changed_at"),

@@ -22,7 +22,7 @@ import duckdb
 import ibis
 
 from salesorg.errors import ReadOnlyError, StoreError
-from salesorg.model import OPEN_END, SCHEMA_VERSION, TABLES, Table
+from salesorg.model import HEADER_COPIES, OPEN_END, SCHEMA_VERSION, TABLES, Table
 
 __all__ = ["DEFAULT_DB", "MIGRATIONS", "Store", "default_db", "table_ddl"]
 
@@ -53,8 +53,49 @@ def _unindex_bulk_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'ALTER TABLE {tmp} RENAME TO "{name}"')
 
 
+def _header_copies_sql(opportunity_ids_sql: str | None = None) -> str:
+    """``UPDATE`` setting the history's copies of header columns (:data:`HEADER_COPIES`).
+
+    Only rows whose copy differs are written, so a refresh after an import that changed no
+    header costs one join and no writes. ``opportunity_ids_sql`` limits it to some
+    opportunities (a query returning one column of IDs).
+    """
+    sets = ", ".join(f'"{h}" = o."{o}"' for h, o in HEADER_COPIES.items())
+    differs = " OR ".join(f'h."{h}" IS DISTINCT FROM o."{o}"' for h, o in HEADER_COPIES.items())
+    only = "" if opportunity_ids_sql is None else f"AND o.opportunity_id IN ({opportunity_ids_sql})"
+    return (
+        f"UPDATE opportunity_history AS h SET {sets} FROM opportunities AS o "
+        f"WHERE h.opportunity_id = o.opportunity_id {only} AND ({differs})"
+    )
+
+
+def _copy_header_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 2 → 3: add the derived header copies to ``opportunity_history`` and fill them.
+
+    ``currency``, ``pipeline`` and ``header_owner_id`` (:data:`HEADER_COPIES`) let the
+    point-in-time state skip the join with the header (issue #3). Added at the end of the
+    table, the order :func:`table_ddl` gives a new store.
+    """
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name = 'opportunity_history'"
+        ).fetchall()
+    }
+    if not have:
+        return
+    for name in HEADER_COPIES:
+        if name not in have:
+            con.execute(f'ALTER TABLE opportunity_history ADD COLUMN "{name}" VARCHAR')
+    con.execute(_header_copies_sql())
+
+
 #: Forward migrations: ``MIGRATIONS[v]`` takes a connection at schema ``v`` to ``v + 1``.
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _unindex_bulk_tables}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    1: _unindex_bulk_tables,
+    2: _copy_header_columns,
+}
 
 
 def default_db() -> str:
@@ -240,12 +281,26 @@ class Store:
         finally:
             self._in_transaction = False
 
-    def refresh_valid_to(self, opportunity_ids_sql: str | None = None) -> None:
-        """Recompute ``opportunity_history.valid_to`` (all rows, or those of some opportunities).
+    def refresh_derived(
+        self,
+        opportunity_ids_sql: str | None = None,
+        *,
+        intervals: bool = True,
+        header: bool = True,
+    ) -> None:
+        """Recompute the derived columns of ``opportunity_history`` (all rows, or some).
 
         ``opportunity_ids_sql`` is a SQL query returning one column of opportunity IDs whose
-        history changed. Each row is valid until the next change of the same opportunity.
+        history or header changed. ``intervals``: ``valid_to`` (each row is valid until the
+        next change of the same opportunity). ``header``: the copies of the header's
+        ``currency``, ``pipeline`` and ``owner_id`` (:data:`~salesorg.model.HEADER_COPIES`).
+        Every write path calls this: imports (:mod:`salesorg.ingest.load`, also after a
+        header-only import) and :meth:`insert_frame`.
         """
+        if header:
+            self.con.execute(_header_copies_sql(opportunity_ids_sql))
+        if not intervals:
+            return
         where = (
             ""
             if opportunity_ids_sql is None
@@ -266,13 +321,18 @@ class Store:
             """
         )
 
+    def refresh_valid_to(self, opportunity_ids_sql: str | None = None) -> None:
+        """Former name of :meth:`refresh_derived` (which also refreshes the header copies)."""
+        self.refresh_derived(opportunity_ids_sql)
+
     def insert_frame(self, name: str, frame: Any) -> int:
         """Append trusted rows (a DataFrame or Arrow table) to table ``name``; no validation.
 
         For internal producers whose output is correct by construction (the demo company,
         tests, benchmarks). Files from outside go through :mod:`salesorg.ingest`, which
-        validates. Missing optional columns become NULL (or their default); ``valid_to`` of
-        ``opportunity_history`` is recomputed for the opportunities touched. A row repeating
+        validates. Missing optional columns become NULL (or their default); the derived
+        columns of ``opportunity_history`` (``valid_to`` and the header copies) are recomputed
+        for the opportunities touched, by rows of either table. A row repeating
         a stored key raises :class:`~salesorg.errors.StoreError` and nothing is written (the
         PRIMARY KEY refuses it, or for an unindexed table :meth:`_refuse_repeated_keys`).
         """
@@ -286,12 +346,13 @@ class Store:
                 con.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _salesorg_frame')
                 if table.key and not table.indexed:
                     self._refuse_repeated_keys(table, "_salesorg_frame")
+                touched = "SELECT DISTINCT opportunity_id FROM _salesorg_frame"
+                if name == "opportunity_history":
+                    self.refresh_derived(touched)
+                elif name == "opportunities":
+                    self.refresh_derived(touched, intervals=False)
             finally:
                 con.unregister("_salesorg_frame")
-            if name == "opportunity_history":
-                self.refresh_valid_to(
-                    "SELECT DISTINCT opportunity_id FROM opportunity_history WHERE valid_to IS NULL"
-                )
         return len(frame)
 
     def _refuse_repeated_keys(self, table: Table, incoming: str) -> None:

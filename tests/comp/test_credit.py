@@ -22,6 +22,7 @@ def _mixed(store: Store) -> None:
     add_deal(store, "U2", "A2", "3000.00", "2026-05-03", lost_on="2026-06-01")
     add_deal(store, "E2", "A3", "500.00", "2026-07-01")
     store.con.execute("UPDATE opportunities SET currency = 'USD' WHERE opportunity_id LIKE 'U%'")
+    store.refresh_derived()  # a raw SQL edit: refresh the history's copies
     store.insert_frame(
         "fx_rates",
         pd.DataFrame(

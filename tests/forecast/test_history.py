@@ -30,6 +30,7 @@ def test_state_from_arrays_equals_opportunity_state(tiny, as_of):
 
 def test_foreign_amounts_convert_like_opportunity_state(tiny):
     tiny.con.execute("UPDATE opportunities SET currency = 'CHF' WHERE opportunity_id = 'O3'")
+    tiny.refresh_derived()  # a raw SQL edit: refresh the history's copies
     tiny.insert_frame(
         "fx_rates",
         pd.DataFrame(

@@ -86,6 +86,7 @@ def test_win_rate_before_any_close_is_an_empty_company_row(tiny) -> None:
 
 def test_win_rate_converts_foreign_amounts(tiny) -> None:
     tiny.con.execute("UPDATE opportunities SET currency = 'CHF' WHERE opportunity_id = 'O4'")
+    tiny.refresh_derived()  # a raw SQL edit: refresh the history's copies
     tiny.insert_frame(
         "fx_rates",
         pd.DataFrame({"date": [dt.date(2026, 1, 1)], "currency": ["CHF"], "rate": [2.0]}),
@@ -98,6 +99,7 @@ def test_a_missing_rate_is_an_error_that_names_the_currency(tiny) -> None:
     from salesorg.errors import DataError
 
     tiny.con.execute("UPDATE opportunities SET currency = 'USD' WHERE opportunity_id = 'O4'")
+    tiny.refresh_derived()  # a raw SQL edit: refresh the history's copies
     with pytest.raises(DataError, match="USD"):
         compute(tiny, "bookings", as_of=AS_OF)
 

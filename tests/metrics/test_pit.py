@@ -57,6 +57,7 @@ def test_foreign_amounts_convert_at_latest_rate_on_or_before_as_of(tiny):
     import pandas as pd
 
     tiny.con.execute("UPDATE opportunities SET currency = 'CHF' WHERE opportunity_id = 'O3'")
+    tiny.refresh_derived()  # a raw SQL edit: refresh the history's copies
     tiny.insert_frame(
         "fx_rates",
         pd.DataFrame(
@@ -78,6 +79,7 @@ def test_missing_rate_is_a_clear_error(tiny):
     from salesorg.metrics.pit import check_rates
 
     tiny.con.execute("UPDATE opportunities SET currency = 'USD' WHERE opportunity_id = 'O3'")
+    tiny.refresh_derived()  # a raw SQL edit: refresh the history's copies
     with pytest.raises(DataError, match="USD"):
         check_rates(tiny, "2026-03-31")
     assert _state(tiny, "2026-03-31")["O3"].amount_rc is None or pd_isna(

@@ -184,3 +184,24 @@ def test_stage_thresholds_are_learned_once_per_data_and_relearned_after_new_hist
     add_deal(mini, "NEW", [("2026-02-18T09:00:00", "Qualify", 100, "2026-04-30", "A1")])
     stale.stage_threshold_frame(ReviewSource(mini), D)
     assert len(calls) == 2
+
+
+def test_stays_carry_the_pipeline_of_their_deal_without_a_header_join(tiny: Store) -> None:
+    """Two pipelines: each stay's pipeline (the history's header copy) is its header's."""
+    from salesorg.review.stale import stage_stays
+
+    tiny.con.execute("UPDATE opportunities SET pipeline = 'renewal' WHERE opportunity_id = 'O1'")
+    tiny.refresh_derived()  # a raw SQL edit: refresh the history's copies
+    day = dt.date(2026, 3, 31)
+    got = stage_stays(tiny, day, with_pipeline=True).execute()
+    plain = stage_stays(tiny, day).execute()
+    opps = tiny.table("opportunities").execute()[["opportunity_id", "pipeline"]]
+    want = plain.merge(opps, on="opportunity_id")
+    key = ["opportunity_id", "stage"]
+    pd.testing.assert_frame_equal(
+        got.sort_values(key).reset_index(drop=True),
+        want[list(got.columns)].sort_values(key).reset_index(drop=True),
+    )
+    assert set(got.pipeline) == {"renewal", "default"}
+    thr = stage_thresholds(tiny, day).execute()
+    assert set(thr.t_pipeline) == {"default"}  # only the stages table's pipelines get one

@@ -84,3 +84,59 @@ def test_history_without_valid_to_gets_it_derived_in_the_query(tiny):
         tiny.table("opportunity_history").execute().sort_values(["opportunity_id", "changed_at"])
     )
     assert list(derived["valid_to"]) == list(stored["valid_to"])
+
+
+class _Replica:
+    """A CRM replica: the model's tables, but a history without the header copies."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.reporting_currency = store.reporting_currency
+
+    def table(self, name: str):
+        t = self.store.table(name)
+        if name == "opportunity_history":
+            t = t.drop("currency", "pipeline", "header_owner_id")
+        return t
+
+
+def test_a_history_without_the_header_copies_falls_back_to_the_header_join(tiny):
+    from salesorg.review.pair import state_pair
+
+    replica = _Replica(tiny)
+    for d in AS_OFS:
+        for header in (True, False):
+            want = opportunity_state(tiny, d, header=header).execute()
+            got = opportunity_state(replica, d, header=header).execute()
+            pd.testing.assert_frame_equal(
+                _normalise(got, ["opportunity_id"]), _normalise(want, ["opportunity_id"])
+            )
+    want = state_pair(tiny, AS_OFS[-1], AS_OFS[0]).execute()
+    got = state_pair(replica, AS_OFS[-1], AS_OFS[0]).execute()
+    pd.testing.assert_frame_equal(
+        _normalise(got, ["opportunity_id"]), _normalise(want, ["opportunity_id"])
+    )
+
+
+class _Target:
+    """A copy target that keeps what it is given."""
+
+    read_only = False
+
+    def __init__(self) -> None:
+        self.tables: dict[str, object] = {}
+
+    def replace_table(self, name: str, arrow) -> None:
+        self.tables[name] = arrow
+
+
+def test_copy_store_writes_the_header_copies_even_from_a_replica_without_them(tiny):
+    target = _Target()
+    copy_store(_Replica(tiny), target, tables=("opportunities", "opportunity_history"))
+    got = target.tables["opportunity_history"].to_pandas()
+    want = tiny.table("opportunity_history").to_pyarrow().to_pandas()
+    assert list(got.columns) == list(want.columns)
+    key = ["opportunity_id", "changed_at"]
+    pd.testing.assert_frame_equal(
+        got.sort_values(key).reset_index(drop=True), want.sort_values(key).reset_index(drop=True)
+    )

@@ -10,9 +10,11 @@
    :class:`~salesorg.errors.InputError` with all of them and nothing is written;
 4. inside one ``store.transaction()``: rows are upserted by the table's natural key (a row
    with a known key replaces the stored one, so re-importing a corrected file updates it),
-   ``opportunity_history.valid_to`` is computed in bulk (on the way in for a first load, else
-   one window function over the opportunities touched) and one ``imports`` row per file is
-   written.
+   the derived columns of ``opportunity_history`` are computed in bulk (on the way in for a
+   first load: ``valid_to`` by a streaming window, the header copies ``currency``,
+   ``pipeline``, ``header_owner_id`` by one join with the header; else
+   :meth:`~salesorg.store.Store.refresh_derived` over the opportunities touched, also when
+   only their header was imported) and one ``imports`` row per file is written.
 
 Keys stay unique without a PRIMARY KEY on the bulk tables (``Table.indexed``): step 3 refuses
 a file that repeats a key, and step 4 deletes the stored rows whose key comes in before
@@ -34,7 +36,7 @@ from salesorg.errors import ConfigError, InputError
 from salesorg.ingest.mapping import Mapping
 from salesorg.ingest.readers import file_sha256
 from salesorg.ingest.validate import Staged, check_all
-from salesorg.model import IMPORT_ORDER, OPEN_END, TABLES
+from salesorg.model import HEADER_COPIES, IMPORT_ORDER, OPEN_END, TABLES
 from salesorg.store import Store
 
 __all__ = ["ImportResult", "Options", "Prepared", "import_files"]
@@ -154,14 +156,23 @@ def _apply(store: Store, staged: list[Staged]) -> dict[str, int]:
                 _first_history_load(store, st, collist)
                 continue
             _upsert(store, name, st.name, collist)
-            store.refresh_valid_to(f"SELECT DISTINCT opportunity_id FROM {st.name}")
+            store.refresh_derived(f"SELECT DISTINCT opportunity_id FROM {st.name}")
             continue
         _upsert(store, name, st.name, collist)
+        if (
+            name == "opportunities"
+            and con.execute("SELECT 1 FROM opportunity_history LIMIT 1").fetchall()
+        ):
+            # a re-imported header may change the currency, pipeline or owner its history copies
+            store.refresh_derived(f"SELECT opportunity_id FROM {st.name}", intervals=False)
     return rows
 
 
 def _first_history_load(store: Store, st: Staged, collist: str) -> None:
-    """Load history into an empty table with ``valid_to`` computed on the way in.
+    """Load history into an empty table with its derived columns computed on the way in.
+
+    The header copies (``currency``, ``pipeline``, ``header_owner_id``) come from one join
+    with the (already imported) header; ``valid_to`` as follows.
 
     Exports are usually sorted by opportunity and time. Then each row's ``valid_to`` is the
     next row's ``changed_at`` (a streaming ``lead`` in file order, no sort of the whole
@@ -185,21 +196,44 @@ def _first_history_load(store: Store, st: Staged, collist: str) -> None:
         in_order = runs == opps and not disorder
     if in_order:
         con.execute(
-            f"INSERT INTO opportunity_history ({collist}, valid_to) SELECT {collist}, "
-            "CASE WHEN lead(opportunity_id) OVER () = opportunity_id THEN lead(changed_at) OVER () "
-            f"ELSE TIMESTAMP '{OPEN_END}' END FROM {staged}"
+            _insert_with_header(
+                collist,
+                f"SELECT {collist}, CASE WHEN lead(opportunity_id) OVER () = opportunity_id "
+                f"THEN lead(changed_at) OVER () ELSE TIMESTAMP '{OPEN_END}' END AS valid_to "
+                f"FROM {staged}",
+            )
         )
         open_rows, opps, bad = con.execute(
             f"SELECT count_if(valid_to = TIMESTAMP '{OPEN_END}'), count(DISTINCT opportunity_id), "
             "count_if(valid_to <= changed_at) FROM opportunity_history"
         ).fetchall()[0]
         if open_rows != opps or bad:
-            store.refresh_valid_to()
+            store.refresh_derived(header=False)
         return
     con.execute(
-        f"INSERT INTO opportunity_history ({collist}, valid_to) SELECT {collist}, "
-        "coalesce(lead(changed_at) OVER (PARTITION BY opportunity_id ORDER BY changed_at), "
-        f"TIMESTAMP '{OPEN_END}') FROM {staged}"
+        _insert_with_header(
+            collist,
+            f"SELECT {collist}, coalesce(lead(changed_at) OVER (PARTITION BY opportunity_id "
+            f"ORDER BY changed_at), TIMESTAMP '{OPEN_END}') AS valid_to FROM {staged}",
+        )
+    )
+
+
+def _insert_with_header(collist: str, rows_sql: str) -> str:
+    """``INSERT`` of ``rows_sql`` (file columns and ``valid_to``) into the history, with the
+    header copies taken from ``opportunities`` by one join.
+
+    The window that computes ``valid_to`` runs in the subquery, on the rows in file order,
+    before the join (whose output order is arbitrary). A LEFT join keeps every row even if a
+    header were missing (validation refuses that).
+    """
+    copies = ", ".join(f'"{h}"' for h in HEADER_COPIES)
+    taken = ", ".join(f'o."{c}"' for c in HEADER_COPIES.values())
+    cols = ", ".join(f"s.{c.strip()}" for c in collist.split(","))
+    return (
+        f"INSERT INTO opportunity_history ({collist}, valid_to, {copies}) "
+        f"SELECT {cols}, s.valid_to, {taken} FROM ({rows_sql}) AS s "
+        "LEFT JOIN opportunities AS o ON o.opportunity_id = s.opportunity_id"
     )
 
 

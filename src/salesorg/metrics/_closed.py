@@ -10,6 +10,7 @@ date. Amounts are ``amount_rc`` (reporting currency, converted at the latest rat
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import ibis
 
@@ -19,12 +20,19 @@ from salesorg.metrics.window import Window
 __all__ = ["closed_deals", "one_if", "won_deals", "zero"]
 
 
-def closed_deals(source: TableSource, as_of: dt.date | str, window: Window) -> ibis.Table:
+def closed_deals(
+    source: TableSource,
+    as_of: dt.date | str,
+    window: Window,
+    *,
+    header: bool | Sequence[str] = True,
+) -> ibis.Table:
     """Deals closed (won or lost) in ``window``, as known at the end of ``as_of``.
 
-    Columns: those of :func:`~salesorg.metrics.pit.opportunity_state` plus ``close_day``.
+    Columns: those of :func:`~salesorg.metrics.pit.opportunity_state` plus ``close_day``;
+    ``header`` picks the descriptive header columns as there (``False``: none, no header join).
     """
-    s = opportunity_state(source, as_of)
+    s = opportunity_state(source, as_of, header=header)
     s = s.filter(s.is_closed)
     s = s.mutate(close_day=s.close_date.cast("date").coalesce(s.changed_at.date()))
     return s.filter(window.contains(s.close_day))
@@ -40,7 +48,13 @@ def zero(value: ibis.Value) -> ibis.Value:
     return value.coalesce(0)
 
 
-def won_deals(source: TableSource, as_of: dt.date | str, window: Window) -> ibis.Table:
+def won_deals(
+    source: TableSource,
+    as_of: dt.date | str,
+    window: Window,
+    *,
+    header: bool | Sequence[str] = True,
+) -> ibis.Table:
     """Deals won in ``window`` as known at the end of ``as_of`` (see :func:`closed_deals`)."""
-    closed = closed_deals(source, as_of, window)
+    closed = closed_deals(source, as_of, window, header=header)
     return closed.filter(closed.is_won)

@@ -54,7 +54,7 @@ def attainment_by_person(
             else_=q.amount.cast("float64") * q.rate,
         ),
     )
-    s = opportunity_state(source, as_of)
+    s = opportunity_state(source, as_of, header=False)  # no header column is used
     won = s.filter(s.is_won)
     won = won.select(
         _owner=won.owner_id,

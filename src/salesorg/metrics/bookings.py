@@ -27,7 +27,7 @@ def bookings(
 ) -> ibis.Table:
     """Won deals per group: ``won`` (count) and ``won_amount`` (sum of ``amount_rc``)."""
     window = window or resolve_window(as_of)
-    won = won_deals(source, as_of, window)
+    won = won_deals(source, as_of, window, header=False)
     won = add_group(source, won, by, as_of, day="close_day")
     metrics = {"won": won.count(), "won_amount": zero(won.amount_rc.sum())}
     return aggregate_by(won, by, **metrics)

@@ -22,7 +22,12 @@ import datetime as dt
 import ibis
 
 from salesorg.metrics._closed import one_if
-from salesorg.metrics.pit import TableSource, as_of_instant, opportunity_state
+from salesorg.metrics.pit import (
+    TableSource,
+    as_of_instant,
+    history_with_header_copies,
+    opportunity_state,
+)
 from salesorg.metrics.window import Window, add_group, group_key, resolve_window
 
 __all__ = ["stage_conversion"]
@@ -37,9 +42,9 @@ def stage_conversion(
 ) -> ibis.Table:
     """Reached / converted counts and the conversion rate per stage (and group)."""
     window = window or resolve_window(as_of)
-    hist = source.table("opportunity_history")
+    # the history's own copy of the header's pipeline: no join with the header (schema 3)
+    hist = history_with_header_copies(source)
     hist = hist.filter(hist.changed_at < ibis.literal(as_of_instant(as_of)))
-    opps = source.table("opportunities").select("opportunity_id", "pipeline")
     stages = source.table("stages")
     rungs = stages.filter(~stages.is_closed | stages.is_won)
     w = ibis.window(group_by=rungs.pipeline, order_by=rungs.ordinal)
@@ -52,9 +57,7 @@ def stage_conversion(
     )
     ladder = ladder.filter(ladder.next_ordinal.notnull())
 
-    h = hist.join(opps, hist.opportunity_id == opps.opportunity_id).select(
-        hist.opportunity_id, hist.changed_at, hist.stage, opps.pipeline
-    )
+    h = hist.select("opportunity_id", "changed_at", "stage", "pipeline")
     h = h.join(rungs, (h.pipeline == rungs.pipeline) & (h.stage == rungs.stage)).select(
         h.opportunity_id, h.changed_at, h.pipeline, rung=rungs.ordinal
     )
@@ -69,7 +72,8 @@ def stage_conversion(
         reached_day=reach.reached_at.date(),
     )
     reach = reach.filter(window.contains(reach.reached_day))
-    owners = opportunity_state(source, as_of).select(_o="opportunity_id", owner_id="owner_id")
+    owners = opportunity_state(source, as_of, header=False)
+    owners = owners.select(_o="opportunity_id", owner_id="owner_id")
     reach = reach.left_join(owners, reach.opportunity_id == owners._o).drop("_o")
     reach = add_group(source, reach, by, as_of, day="reached_day")
     key = group_key(by)

@@ -27,7 +27,7 @@ def cycle_time(
 ) -> ibis.Table:
     """Days from created to won per group: median (the headline), mean and quartiles."""
     window = window or resolve_window(as_of)
-    won = won_deals(source, as_of, window)
+    won = won_deals(source, as_of, window, header=("created_on",))
     won = won.mutate(
         days=won.close_day.delta(won.created_on.cast("date"), unit="day").cast("float64")
     )

@@ -27,7 +27,7 @@ def deal_size(
 ) -> ibis.Table:
     """Won deals per group with their mean and median amount (reporting currency)."""
     window = window or resolve_window(as_of)
-    won = won_deals(source, as_of, window)
+    won = won_deals(source, as_of, window, header=False)
     won = add_group(source, won, by, as_of, day="close_day")
     amt = won.amount_rc.cast("float64")
     metrics = {

@@ -29,7 +29,7 @@ def open_pipeline(
     window: Window | None = None,
 ) -> ibis.Table:
     """Open deals per group as of ``as_of`` (optionally those expected to close in ``window``)."""
-    s = opportunity_state(source, as_of)
+    s = opportunity_state(source, as_of, header=False)  # no header column is used
     s = s.filter(~s.is_closed)
     s = s.mutate(close_day=s.close_date.cast("date"))
     if window is not None:

@@ -28,7 +28,7 @@ def win_rate(
 ) -> ibis.Table:
     """Won and lost deals per group and the win rate by count and by amount."""
     window = window or resolve_window(as_of)
-    c = closed_deals(source, as_of, window)
+    c = closed_deals(source, as_of, window, header=False)
     c = add_group(source, c, by, as_of, day="close_day")
     won_amt = ibis.cases((c.is_won, c.amount_rc), else_=0)
     lost_amt = ibis.cases((~c.is_won, c.amount_rc), else_=0)

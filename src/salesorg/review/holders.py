@@ -81,7 +81,9 @@ def holder_stats(
     if reporting_currency is None:
         state = state_at(source, d)
     else:
-        state = opportunity_state(source, d, reporting_currency=reporting_currency)
+        state = opportunity_state(
+            source, d, reporting_currency=reporting_currency, header=("created_on",)
+        )
     amt = state.amount_rc.cast("float64")
     recent = state.created_on > ibis.literal(d - dt.timedelta(days=365))
     stats = state.group_by("owner_id").aggregate(

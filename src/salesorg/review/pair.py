@@ -8,7 +8,9 @@ The stored validity intervals give both at once: the history row in force at D
 the opportunities that changed between S and D (a few per cent) need their S row, and that is
 the row replaced between S and D (``changed_at < S <= valid_to < D``). So: one range filter
 for D, one small range filter for the replaced rows, one small join between them, one header
-join. The result is identical to the two states joined on ``opportunity_id``.
+join for the two descriptive columns the review shows (``name``, ``created_on``; currency,
+pipeline and owner come from the history rows' header copies, schema 3). The result is
+identical to the two states joined on ``opportunity_id``.
 
 Pure Ibis (range filters and equi-joins), so it runs on every backend the store supports.
 """
@@ -19,7 +21,13 @@ import datetime as dt
 
 import ibis
 
-from salesorg.metrics.pit import TableSource, as_of_instant, fx_rates_as_of, to_date
+from salesorg.metrics.pit import (
+    TableSource,
+    as_of_instant,
+    fx_rates_as_of,
+    history_with_header_copies,
+    to_date,
+)
 
 __all__ = ["BEFORE_COLUMNS", "PAIR_STATE_COLUMNS", "state_from_pair", "state_pair"]
 
@@ -102,7 +110,7 @@ def state_pair(
         reporting_currency = getattr(source, "reporting_currency", "EUR")
     d, s = to_date(as_of), to_date(since)
     t1, t0 = ibis.literal(as_of_instant(d)), ibis.literal(as_of_instant(s))
-    hist = source.table("opportunity_history")
+    hist = history_with_header_copies(source)
     now = hist.filter((hist.changed_at < t1) & (hist.valid_to >= t1))
     old = source.table("opportunity_history").view()
     # rows in force at S that a change before D replaced: the S state of what moved
@@ -119,6 +127,9 @@ def state_pair(
     kept = now.filter(now.changed_at < t0)
     kept = kept.select(
         opportunity_id=kept.opportunity_id,
+        currency=kept.currency,
+        pipeline=kept.pipeline,
+        header_owner=kept.header_owner_id,
         h_owner=kept.owner_id,
         stage=kept.stage,
         amount=kept.amount,
@@ -135,6 +146,9 @@ def state_pair(
     m = moved.left_join(old, moved.opportunity_id == old.p_id)
     m = m.select(
         opportunity_id=moved.opportunity_id,
+        currency=moved.currency,
+        pipeline=moved.pipeline,
+        header_owner=moved.header_owner_id,
         h_owner=moved.owner_id,
         stage=moved.stage,
         amount=moved.amount,
@@ -147,20 +161,21 @@ def state_pair(
         changed_at_0=old.p_changed,
     )
     j = kept.cast(m.schema()).union(m)  # same columns; the S side of m is nullable
-    opps = source.table("opportunities")
+    opps = source.table("opportunities").select("opportunity_id", "name", "created_on")
+    opps = opps.rename(o_id="opportunity_id")
     existed = j.changed_at_0.notnull()
-    x = j.join(opps, j.opportunity_id == opps.opportunity_id).select(
+    x = j.join(opps, j.opportunity_id == opps.o_id).select(
         opportunity_id=j.opportunity_id,
         name=opps.name,
-        owner_id=j.h_owner.coalesce(opps.owner_id),
+        owner_id=j.h_owner.coalesce(j.header_owner),
         created_on=opps.created_on,
-        currency=opps.currency,
-        pipeline=opps.pipeline,
+        currency=j.currency,
+        pipeline=j.pipeline,
         stage=j.stage,
         amount=j.amount,
         close_date=j.close_date,
         changed_at=j.changed_at,
-        owner_id_0=ibis.ifelse(existed, j.h_owner_0.coalesce(opps.owner_id), ibis.null("string")),
+        owner_id_0=ibis.ifelse(existed, j.h_owner_0.coalesce(j.header_owner), ibis.null("string")),
         stage_0=j.stage_0,
         amount_0=j.amount_0,
         close_date_0=j.close_date_0,

@@ -70,7 +70,8 @@ class ReviewSource:
         """The cached :func:`opportunity_state` at ``as_of``."""
         d = to_date(as_of)
         if d not in self._states:
-            state = opportunity_state(self._source, d)
+            # of the header's descriptive columns only those the review reads are joined
+            state = opportunity_state(self._source, d, header=("name", "created_on"))
             # only the columns the review reads: a narrow temporary table is quick to write
             self._states[d] = self.materialize(state.select(*STATE_COLUMNS))
         return self._states[d]

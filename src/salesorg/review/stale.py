@@ -18,8 +18,12 @@ from collections.abc import Sequence
 import ibis
 import pandas as pd
 
+<<<<<<< HEAD
 from salesorg.datacache import CacheEntry, cached
 from salesorg.metrics.pit import TableSource, as_of_instant
+=======
+from salesorg.metrics.pit import TableSource, as_of_instant, history_with_header_copies
+>>>>>>> perf-pit
 from salesorg.review.config import ReviewConfig
 from salesorg.review.source import memo
 
@@ -27,7 +31,11 @@ __all__ = ["stage_stays", "stage_threshold_frame", "stage_thresholds"]
 
 
 def stage_stays(
-    source: TableSource, as_of: dt.date, *, stages: Sequence[str] | None = None
+    source: TableSource,
+    as_of: dt.date,
+    *,
+    stages: Sequence[str] | None = None,
+    with_pipeline: bool = False,
 ) -> ibis.Table:
     """Completed stays in a stage known at the end of ``as_of``.
 
@@ -42,13 +50,18 @@ def stage_stays(
     the peak memory on a 10M-row history, where one aggregate holds millions of
     (opportunity, stage) groups at once.
 
-    Columns: ``opportunity_id``, ``stage``, ``entered_at``, ``left_at``, ``days`` (float).
+    ``with_pipeline`` adds the deal's ``pipeline``, the history rows' copy of the header's
+    (one more grouping key, constant per opportunity: no join with the header).
+
+    Columns: ``opportunity_id``, (``pipeline``,) ``stage``, ``entered_at``, ``left_at``,
+    ``days`` (float).
     """
     t = ibis.literal(as_of_instant(as_of))
-    h = source.table("opportunity_history")
+    h = history_with_header_copies(source) if with_pipeline else source.table("opportunity_history")
     h = h.filter(h.changed_at < t)
+    keys = ("opportunity_id", "pipeline") if with_pipeline else ("opportunity_id",)
     if stages is None:
-        g = h.group_by("opportunity_id", "stage").aggregate(
+        g = h.group_by(*keys, "stage").aggregate(
             entered_at=h.changed_at.min(), left_at=h.valid_to.max()
         )
     else:
@@ -56,21 +69,21 @@ def stage_stays(
         for name in sorted(set(stages)):
             one = h.filter(h.stage == name)
             parts.append(
-                one.group_by("opportunity_id")
+                one.group_by(*keys)
                 .aggregate(entered_at=one.changed_at.min(), left_at=one.valid_to.max())
                 .select(
-                    "opportunity_id",
+                    *keys,
                     stage=ibis.literal(name, type="string"),
                     entered_at="entered_at",
                     left_at="left_at",
                 )
             )
         if not parts:
-            return stage_stays(source, as_of).limit(0)
+            return stage_stays(source, as_of, with_pipeline=with_pipeline).limit(0)
         g = ibis.union(*parts)
     done = g.filter(g.left_at < t)
     return done.select(
-        "opportunity_id",
+        *keys,
         "stage",
         "entered_at",
         "left_at",
@@ -97,16 +110,16 @@ def stage_thresholds(
     stages = source.table("stages")
     names = stages.select("stage").distinct().execute()["stage"].tolist()
     # only stages of the stages table get a threshold: the stays of other names are not needed
-    stays = stage_stays(source, as_of, stages=names)
     opps = source.table("opportunities")
     only = _single_pipeline(opps)
     if only is not None:
-        # every deal is in one pipeline: no need to join millions of stays to the header
+        # every deal is in one pipeline: no need to know each stay's pipeline
+        stays = stage_stays(source, as_of, stages=names)
         stays = stays.select(stays.stage, stays.days, pipeline=ibis.literal(only, type="string"))
     else:
-        stays = stays.join(opps, stays.opportunity_id == opps.opportunity_id).select(
-            stays.stage, stays.days, pipeline=opps.pipeline.coalesce("default")
-        )
+        # each stay's pipeline from the history's copy of the header's (no header join)
+        stays = stage_stays(source, as_of, stages=names, with_pipeline=True)
+        stays = stays.select(stays.stage, stays.days, pipeline=stays.pipeline.coalesce("default"))
     med = stays.group_by("pipeline", "stage").aggregate(
         median_days=stays.days.median(), stays=stays.days.count()
     )
