@@ -18,12 +18,8 @@ from collections.abc import Sequence
 import ibis
 import pandas as pd
 
-<<<<<<< HEAD
 from salesorg.datacache import CacheEntry, cached
-from salesorg.metrics.pit import TableSource, as_of_instant
-=======
 from salesorg.metrics.pit import TableSource, as_of_instant, history_with_header_copies
->>>>>>> perf-pit
 from salesorg.review.config import ReviewConfig
 from salesorg.review.source import memo
 
