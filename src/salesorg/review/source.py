@@ -21,28 +21,13 @@ from typing import Any
 import ibis
 
 from salesorg.metrics.pit import TableSource, opportunity_state, to_date
-from salesorg.review.pair import state_from_pair, state_pair
+from salesorg.review.pair import PAIR_STATE_COLUMNS, state_from_pair, state_pair
 
 __all__ = ["STATE_COLUMNS", "ReviewSource", "memo", "pair_at", "state_at"]
 
-#: Columns of :func:`opportunity_state` the review uses (``name`` for the change list).
-STATE_COLUMNS = (
-    "opportunity_id",
-    "name",
-    "owner_id",
-    "created_on",
-    "currency",
-    "pipeline",
-    "stage",
-    "amount",
-    "close_date",
-    "changed_at",
-    "ordinal",
-    "is_closed",
-    "is_won",
-    "default_probability",
-    "amount_rc",
-)
+#: Columns of :func:`opportunity_state` the review uses (``name`` for the change list); the
+#: state pair holds the same columns for D.
+STATE_COLUMNS = PAIR_STATE_COLUMNS
 
 
 class ReviewSource:

@@ -44,6 +44,16 @@ def parse_as_of(request: Request, value: str | None) -> dt.date:
         raise HTTPException(400, f"as_of {value!r} is not a date — use YYYY-MM-DD") from None
 
 
+def parse_date(value: str | None) -> dt.date | None:
+    """An optional date query parameter (None when absent); a bad date is a 400."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(400, f"{value!r} is not a date — use YYYY-MM-DD") from None
+
+
 def _safe_next(value: str | None) -> str:
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value

@@ -35,6 +35,7 @@ from salesorg.web.app import render, request_scope
 from salesorg.web.auth import api_user, page_user
 from salesorg.web.docview import document_context
 from salesorg.web.downloads import current_cache, register_report
+from salesorg.web.pages import parse_date
 from salesorg.web.scope import Scope
 from salesorg.web.users import User
 
@@ -238,15 +239,6 @@ def impact_document(view: dict[str, Any]) -> Document:
 
 
 # ------------------------------------------------------------------------------ routes
-def _date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise HTTPException(400, f"{value!r} is not a date — use YYYY-MM-DD") from None
-
-
 @router.get("/impact", include_in_schema=False)
 def impact_list(request: Request, user: Annotated[User, Depends(page_user)]) -> Response:
     store = request.app.state.pool.get()
@@ -270,7 +262,7 @@ def impact_page(
     cache = request.app.state.cache
     name = _metric_name(metric)
     _check_visible(store, scope, initiative_id, cache)
-    day = _as_of(store, request.app.state.today(), _date(as_of), cache)
+    day = _as_of(store, request.app.state.today(), parse_date(as_of), cache)
     document, error = None, None
     try:
         view = scoped_impact(store, scope, initiative_id, metric=name, as_of=day, cache=cache)

@@ -23,6 +23,7 @@ from salesorg.web.app import cached_page, render, request_scope
 from salesorg.web.auth import api_user, page_user
 from salesorg.web.docview import document_context
 from salesorg.web.downloads import current_cache, register_report
+from salesorg.web.pages import parse_date
 from salesorg.web.scope import Scope
 from salesorg.web.users import User
 
@@ -112,15 +113,6 @@ def _exceptions(review: Any, own: str | None) -> list[dict[str, Any]]:
     ]
 
 
-def _date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise HTTPException(400, f"{value!r} is not a date — use YYYY-MM-DD") from None
-
-
 @router.get("/review", include_in_schema=False)
 def review_page(
     request: Request,
@@ -143,7 +135,7 @@ def _review_page(
     from salesorg.review import review_pack
 
     scope, units, unit_id, own = _resolve(request, user, unit)
-    review = _review(request, unit_id, _date(as_of), _date(since))
+    review = _review(request, unit_id, parse_date(as_of), parse_date(since))
     children = [
         u
         for u, (_, _, parent) in sorted(units.items())
@@ -229,7 +221,7 @@ def review_report(store: Store, scope: Scope, as_of: dt.date, params: dict[str, 
     units = _units(store)
     allowed = _allowed(scope, units)
     unit = params.get("unit") or None
-    since = _date(params.get("since"))
+    since = parse_date(params.get("since"))
     if unit is not None and unit not in allowed:
         raise HTTPException(404, f"no unit {unit!r} in your scope")
     cache = current_cache.get()
