@@ -306,9 +306,6 @@ class WarehouseStore(Store):
         """Nothing to do: ``valid_to`` and the header copies are derived in queries when the
         table lacks them, and :func:`copy_store` writes them computed."""
 
-    def refresh_valid_to(self, opportunity_ids_sql: str | None = None) -> None:
-        """Former name of :meth:`refresh_derived`."""
-
     def audit(
         self, actor: str, action: str, target: str | None = None, detail: str | None = None
     ) -> None:

@@ -321,10 +321,6 @@ class Store:
             """
         )
 
-    def refresh_valid_to(self, opportunity_ids_sql: str | None = None) -> None:
-        """Former name of :meth:`refresh_derived` (which also refreshes the header copies)."""
-        self.refresh_derived(opportunity_ids_sql)
-
     def insert_frame(self, name: str, frame: Any) -> int:
         """Append trusted rows (a DataFrame or Arrow table) to table ``name``; no validation.
 

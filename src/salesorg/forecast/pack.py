@@ -317,7 +317,7 @@ def _compute_company_forecast(
     deals = pd.DataFrame(
         {
             "opportunity_id": history.opp_ids[d["opp"]].astype(str),
-            "owner_id": [history.person_ids[o] for o in d["owner"]],
+            "owner_id": [history.person_ids[o] if o >= 0 else "" for o in d["owner"]],
             "stage": [history.stage_names[s] for s in d["stage"]],
             "amount": np.asarray(d["amount_rc"], dtype=float),
             "p_win": np.asarray(risk_model.last_p_, dtype=float),
