@@ -30,6 +30,7 @@ from salesorg.comp.credit import credits, won_deals
 from salesorg.comp.periods import Period, parse_window, plan_periods
 from salesorg.comp.plan import Component
 from salesorg.comp.quotas_in import QuotaBook
+from salesorg.metrics.pit import history_with_header_copies
 from salesorg.store import Store
 
 __all__ = ["Check", "behaviour_checks", "cap_attainment"]
@@ -69,16 +70,13 @@ def cap_attainment(component: Component) -> Fraction | None:
 
 
 def _history(store: Store) -> pd.DataFrame:
-    h = store.table("opportunity_history")
-    o = store.table("opportunities")
+    h = history_with_header_copies(store)  # pipeline and header owner without a header join
     s = store.table("stages")
     w = ibis.window(group_by=h.opportunity_id, order_by=h.changed_at)
-    j = h.join(o, h.opportunity_id == o.opportunity_id).join(
-        s, (o.pipeline == s.pipeline) & (h.stage == s.stage), how="left"
-    )
+    j = h.join(s, (h.pipeline == s.pipeline) & (h.stage == s.stage), how="left")
     out = j.select(
         opportunity_id=h.opportunity_id,
-        owner_id=h.owner_id.coalesce(o.owner_id),
+        owner_id=h.owner_id.coalesce(h.header_owner_id),
         changed_at=h.changed_at,
         amount=h.amount,
         close_date=h.close_date,

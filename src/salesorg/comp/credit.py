@@ -22,7 +22,7 @@ import pandas as pd
 from salesorg.comp.core import cents
 from salesorg.comp.periods import Period
 from salesorg.errors import ConfigError, NotFoundError
-from salesorg.metrics.pit import opportunity_state
+from salesorg.metrics.pit import history_with_header_copies, opportunity_state
 from salesorg.store import Store
 
 __all__ = [
@@ -229,12 +229,9 @@ def reversed_deals(store: Store, period: Period) -> pd.DataFrame:
 
     Columns: ``opportunity_id``, ``won_on`` (first day won), ``reversed_on``, ``stage``.
     """
-    h = store.table("opportunity_history")
-    o = store.table("opportunities")
+    h = history_with_header_copies(store)  # the row's pipeline without a header join
     s = store.table("stages")
-    j = h.join(o, h.opportunity_id == o.opportunity_id).join(
-        s, (o.pipeline == s.pipeline) & (h.stage == s.stage), how="left"
-    )
+    j = h.join(s, (h.pipeline == s.pipeline) & (h.stage == s.stage), how="left")
     j = j.select(
         opportunity_id=h.opportunity_id,
         changed_at=h.changed_at,

@@ -48,7 +48,12 @@ import numpy as np
 import pandas as pd
 
 from salesorg.errors import ConfigError
-from salesorg.metrics.pit import as_of_instant, opportunity_state, to_date
+from salesorg.metrics.pit import (
+    as_of_instant,
+    history_with_header_copies,
+    opportunity_state,
+    to_date,
+)
 
 __all__ = ["METRICS", "Metric", "metric", "outcome_panel", "period_grid"]
 
@@ -67,6 +72,11 @@ class Metric:
     unit: str
     kind: str
     cells: Callable[..., ibis.Table]
+
+
+def _cells(s: ibis.Table, *, day: ibis.Value, num: ibis.Value, den: float) -> ibis.Table:
+    """One row per deal in the shape every metric returns: ``owner_id, day, num, den``."""
+    return s.select(s.owner_id, day=day, num=num, den=ibis.literal(den))
 
 
 def _state(store, as_of) -> ibis.Table:
@@ -89,61 +99,36 @@ def _days(a, b):
 
 def _win_rate(store, as_of):
     s = _closed(store, as_of)
-    return s.select(
-        s.owner_id,
-        day=s.close_date.cast("date"),
-        num=s.is_won.cast("float64"),
-        den=ibis.literal(1.0),
-    )
+    return _cells(s, day=s.close_date.cast("date"), num=s.is_won.cast("float64"), den=1.0)
 
 
 def _win_rate_created(store, as_of):
     s = _closed(store, as_of)
-    return s.select(
-        s.owner_id,
-        day=s.created_on.cast("date"),
-        num=s.is_won.cast("float64"),
-        den=ibis.literal(1.0),
-    )
+    return _cells(s, day=s.created_on.cast("date"), num=s.is_won.cast("float64"), den=1.0)
 
 
 def _deal_size(store, as_of):
     s = _won(store, as_of)
-    return s.select(
-        s.owner_id,
-        day=s.close_date.cast("date"),
-        num=s.amount_rc.cast("float64"),
-        den=ibis.literal(1.0),
-    )
+    return _cells(s, day=s.close_date.cast("date"), num=s.amount_rc.cast("float64"), den=1.0)
 
 
 def _bookings(store, as_of):
     s = _won(store, as_of)
-    return s.select(
-        s.owner_id,
-        day=s.close_date.cast("date"),
-        num=s.amount_rc.cast("float64"),
-        den=ibis.literal(0.0),
-    )
+    return _cells(s, day=s.close_date.cast("date"), num=s.amount_rc.cast("float64"), den=0.0)
 
 
 def _pipeline_created(store, as_of):
     s = _state(store, as_of)
-    return s.select(
-        s.owner_id,
-        day=s.created_on.cast("date"),
-        num=s.amount_rc.cast("float64"),
-        den=ibis.literal(0.0),
-    )
+    return _cells(s, day=s.created_on.cast("date"), num=s.amount_rc.cast("float64"), den=0.0)
 
 
 def _deal_cycle(store, as_of):
     s = _won(store, as_of)
-    return s.select(
-        s.owner_id,
+    return _cells(
+        s,
         day=s.close_date.cast("date"),
         num=_days(s.close_date, s.created_on).cast("float64"),
-        den=ibis.literal(1.0),
+        den=1.0,
     )
 
 
@@ -167,17 +152,12 @@ def _share(column: str, value: str):
 
 def _history(store, as_of) -> ibis.Table:
     """History rows known by ``as_of`` with the stage ordinal and openness."""
-    h = store.table("opportunity_history")
+    h = history_with_header_copies(store)  # the row's pipeline without a header join
     h = h.filter(h.changed_at < ibis.literal(as_of_instant(as_of)))
-    o = store.table("opportunities")
     st = store.table("stages")
-    j = h.join(o, h.opportunity_id == o.opportunity_id).select(
-        h.opportunity_id, h.changed_at, h.stage, o.pipeline
+    return h.join(st, (h.pipeline == st.pipeline) & (h.stage == st.stage)).select(
+        h.opportunity_id, h.changed_at, h.pipeline, st.ordinal, st.is_closed
     )
-    j = j.join(st, (j.pipeline == st.pipeline) & (j.stage == st.stage)).select(
-        j.opportunity_id, j.changed_at, j.pipeline, st.ordinal, st.is_closed
-    )
-    return j
 
 
 def _entry_stage(store, as_of):
@@ -187,12 +167,7 @@ def _entry_stage(store, as_of):
     f = f.select(oid=h.opportunity_id, entry_ordinal=h.ordinal)
     s = _state(store, as_of)
     j = s.join(f, s.opportunity_id == f.oid)
-    return j.select(
-        j.owner_id,
-        day=j.created_on.cast("date"),
-        num=j.entry_ordinal.cast("float64"),
-        den=ibis.literal(1.0),
-    )
+    return _cells(j, day=j.created_on.cast("date"), num=j.entry_ordinal.cast("float64"), den=1.0)
 
 
 def _proposal_ordinals(store) -> ibis.Table:

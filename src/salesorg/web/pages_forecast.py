@@ -162,7 +162,7 @@ def forecast_api(
     from salesorg.forecast import METHODS
 
     if method not in METHODS:
-        raise HTTPException(400, f"unknown method {method!r}")
+        raise HTTPException(400, f"unknown method {method!r} — use one of {', '.join(METHODS)}")
     per = period or _default_period(as_of or request.app.state.today())
     notes: list[str] = []
     try:
