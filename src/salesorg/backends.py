@@ -43,6 +43,7 @@ from salesorg.store import Store
 __all__ = [
     "WAREHOUSE_SCHEMES",
     "WarehouseStore",
+    "arrow_batches",
     "copy_store",
     "history_with_valid_to",
     "is_warehouse_url",
@@ -61,6 +62,21 @@ WAREHOUSE_SCHEMES = (
     "databricks",
     "polars",
 )
+
+
+def arrow_batches(expr: ibis.Expr, rows: int) -> Iterator[Any]:
+    """Stream the result of ``expr`` as Arrow record batches of about ``rows`` rows.
+
+    On DuckDB the compiled query is streamed with DuckDB's own Arrow reader (ibis 12's
+    ``to_pyarrow_batches`` calls a cursor method that duckdb 2.0 removed); every other backend
+    uses ibis's ``to_pyarrow_batches``. Either way only one batch is in memory at a time.
+    """
+    backend = ibis.get_backend(expr)
+    if backend.name == "duckdb":
+        reader = backend.con.sql(str(backend.compile(expr))).to_arrow_reader(rows)
+        yield from reader
+    else:
+        yield from expr.to_pyarrow_batches(chunk_size=rows)
 
 
 def is_warehouse_url(db: str | os.PathLike[str] | None) -> bool:

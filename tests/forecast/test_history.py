@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from forecast_synth import load
+from hypothesis import given
+from hypothesis import strategies as st
 
 from salesorg.forecast.api import METHODS, forecast
-from salesorg.forecast.history import load_history
+from salesorg.forecast.history import _sort_rows, _stable_order, load_history
 from salesorg.metrics.pit import opportunity_state
 from salesorg.store import Store
 
@@ -90,3 +92,82 @@ def test_adding_later_history_does_not_change_an_earlier_forecast(method, early_
             a = forecast(early, by="owner", trials=2000, **kw)
             b = forecast(late, by="owner", trials=2000, **kw)
             pd.testing.assert_frame_equal(a, b)
+
+
+def _arrays(h) -> dict:
+    names = ("at", "until", "opp", "stage", "amount", "close", "fcat", "owner", "opp_created")
+    return {n: getattr(h, n) for n in names}
+
+
+def test_loading_in_one_row_batches_gives_the_same_history(tiny):
+    # a stage missing from the stages table and an owner missing from people arrive mid-stream
+    tiny.con.execute(
+        "INSERT INTO opportunity_history (opportunity_id, changed_at, stage, amount, close_date, "
+        "owner_id) VALUES ('O5', TIMESTAMP '2026-03-28 10:00:00', 'Parked', 30, "
+        "DATE '2026-06-30', 'X9')"
+    )
+    tiny.refresh_derived()
+    whole = load_history(tiny)
+    streamed = load_history(tiny, batch_rows=1)
+    for name, values in _arrays(whole).items():
+        np.testing.assert_array_equal(getattr(streamed, name), values, err_msg=name)
+    assert (
+        streamed.stage_names
+        == whole.stage_names
+        == [
+            "Qualify",
+            "Propose",
+            "Won",
+            "Lost",
+            "Parked",
+        ]
+    )
+    assert streamed.person_ids == whole.person_ids == sorted(whole.person_ids)
+    assert "X9" in whole.person_ids
+    last = int(np.flatnonzero(whole.opp == list(whole.opp_ids).index("O5"))[-1])
+    assert whole.person_ids[whole.owner[last]] == "X9"
+    assert whole.stage_names[whole.stage[last]] == "Parked"
+
+
+def test_codes_are_stored_narrow_and_ids_are_looked_up_by_code(tiny):
+    h = load_history(tiny)
+    assert (h.opp.dtype, h.stage.dtype, h.owner.dtype, h.fcat.dtype) == (
+        np.int32,
+        np.int32,
+        np.int32,
+        np.int8,
+    )
+    assert h.n_opps == 5
+    assert list(h.ids_of(np.array([4, 0]))) == ["O5", "O1"]
+    assert list(h.opp_ids) == ["O1", "O2", "O3", "O4", "O5"]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 40), st.integers(0, 10**9)),
+        min_size=0,
+        max_size=60,
+        unique=True,
+    )
+)
+def test_rows_end_up_ordered_by_opportunity_then_time(pairs):
+    opp = np.array([p[0] for p in pairs], dtype=np.int32)
+    at = np.array([p[1] for p in pairs], dtype=np.int64)
+    tag = np.arange(len(pairs), dtype=np.int64)  # travels with its row
+    cols = {"opp": opp.copy(), "at": at.copy(), "tag": tag}
+    _sort_rows(cols)
+    expected = np.lexsort((at, opp))
+    np.testing.assert_array_equal(cols["tag"], expected)
+    np.testing.assert_array_equal(cols["opp"], opp[expected])
+    np.testing.assert_array_equal(cols["at"], at[expected])
+
+
+@given(st.lists(st.integers(-(10**12), 10**12), max_size=80))
+def test_packed_sort_gives_the_stable_order(values):
+    a = np.array(values, dtype=np.int64)
+    np.testing.assert_array_equal(_stable_order(a), np.argsort(a, kind="stable"))
+
+
+def test_packed_sort_falls_back_when_keys_do_not_fit():
+    a = np.array([2**62, -(2**62), 5, 5, 0], dtype=np.int64)
+    np.testing.assert_array_equal(_stable_order(a), np.argsort(a, kind="stable"))

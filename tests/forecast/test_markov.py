@@ -110,3 +110,27 @@ def test_new_deals_add_to_a_period_that_has_not_started(synth_history):
         warnings.simplefilter("ignore", UserWarning)
         with_new = m.predict("2025Q3")
     assert with_new["mean"].iloc[0] == pytest.approx(without["mean"].iloc[0] + mean, rel=0.02)
+
+
+def test_counting_spells_in_small_chunks_learns_the_same_model(synth_history, monkeypatch):
+    import salesorg.forecast.markov as markov
+
+    view = synth_history.known_at("2025-06-30")
+    whole = MarkovForecaster(trials=200).fit(view)
+    monkeypatch.setattr(markov, "CHUNK_SPELLS", 97)
+    chunked = MarkovForecaster(trials=200).fit(synth_history.known_at("2025-06-30"))
+    assert len(view.known_spells()["start"]) > 10 * 97  # really many chunks
+    np.testing.assert_array_equal(chunked.band_edges_, whole.band_edges_)
+    np.testing.assert_array_equal(chunked.exits_, whole.exits_)
+    np.testing.assert_allclose(chunked.at_risk_, whole.at_risk_, rtol=1e-12)
+    np.testing.assert_allclose(chunked.hazard_, whole.hazard_, rtol=1e-12)
+    np.testing.assert_allclose(chunked.calendar_multiplier_, whole.calendar_multiplier_)
+
+
+def test_spell_chunks_add_up_to_the_known_spells(synth_history):
+    view = synth_history.known_at("2024-03-31")
+    whole = view.known_spells()
+    chunks = list(view.known_spell_chunks(1000))
+    assert len(chunks) > 1
+    for name, values in whole.items():
+        np.testing.assert_array_equal(np.concatenate([c[name] for c in chunks]), values)

@@ -59,7 +59,7 @@ def build_groups(view: HistoryView, by: str) -> Groups:
     if by not in BY:
         raise ConfigError(f"--by {by!r} is not one of {', '.join(BY)}")
     h = view.full
-    n = len(h.opp_ids)
+    n = h.n_opps
     st = view.state
     owner = np.full(n, -1, dtype=np.int64)
     owner[st["opp"]] = st["owner"]

@@ -19,6 +19,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from salesorg.forecast._base import Forecaster, _group_sum, build_groups, period_deals, summarise
 from salesorg.forecast._period import Period, parse_period
@@ -62,9 +64,11 @@ class JudgmentForecaster(Forecaster):
         fcat = ip["fcat"].copy()
         if self.overrides is not None and len(self.overrides):
             o = self.overrides
-            ids = {v: i for i, v in enumerate(view.full.opp_ids)}
-            for oid, cat in zip(o.opportunity_id, o.category, strict=True):
-                code = ids.get(oid)
+            codes = pc.index_in(
+                pa.array(o.opportunity_id.astype(str), type=pa.string()),
+                value_set=view.full.opp_id_array,
+            ).to_pylist()
+            for code, cat in zip(codes, o.category, strict=True):
                 if code is not None and cat in CATEGORIES:
                     fcat[ip["opp"] == code] = CATEGORIES.index(cat)
         if len(fcat) and (fcat < 0).all():

@@ -51,6 +51,7 @@ from salesorg.forecast.history import INF, HistoryView, day_number
 __all__ = ["MarkovForecaster"]
 
 WEEK = 7 * 86400
+CHUNK_SPELLS = 1 << 22  # spells counted at a time in fit (bounds its temporaries)
 
 
 class MarkovForecaster(Forecaster):
@@ -90,47 +91,65 @@ class MarkovForecaster(Forecaster):
         S = len(open_codes)
         sidx = np.full(len(h.stage_names), -1, dtype=np.int64)
         sidx[open_codes] = np.arange(S)
-        sp = history.known_spells()
-        keep = sidx[sp["stage"]] >= 0
-        s = sidx[sp["stage"][keep]]
-        amt = history.rc(sp["amount"][keep], sp["opp"][keep])
-        edges = np.quantile(amt, np.linspace(0, 1, B + 1)[1:-1]) if len(amt) else np.zeros(B - 1)
+        # band edges need every known amount; the counts below are sums, so they run chunk by
+        # chunk (temporaries the size of one chunk, not of the whole history)
+        amounts, n_known = [], 0
+        for c in history.known_spell_chunks(CHUNK_SPELLS):
+            keep = sidx[c["stage"]] >= 0
+            amounts.append(history.rc(c["amount"][keep], c["opp"][keep]))
+            n_known += len(keep)
+        amt = np.concatenate(amounts)
+        del amounts
+        n_kept = len(amt)
+        edges = np.quantile(amt, np.linspace(0, 1, B + 1)[1:-1]) if n_kept else np.zeros(B - 1)
+        del amt
         self.band_edges_ = edges
-        b = np.searchsorted(edges, amt, side="right")
-        end = sp["end"][keep]
-        nxt = sp["next_stage"][keep]
-        exited = end != INF
-        x = (np.where(exited, end, t) - sp["start"][keep]) / WEEK  # weeks in the stage
-        dest = np.where(
-            sidx[np.maximum(nxt, 0)] >= 0,
-            sidx[np.maximum(nxt, 0)],
-            np.where(h.is_won[nxt], S, S + 1),
-        )
-        if len(keep) and keep.sum() < self.min_spells:
+        if n_known and n_kept < self.min_spells:
             warnings.warn(
-                f"thin history: only {int(keep.sum())} stage spells known before {history.as_of}; "
+                f"thin history: only {n_kept} stage spells known before {history.as_of}; "
                 "the stage-Markov hazards lean on pooled averages",
                 ThinHistoryWarning,
                 stacklevel=2,
             )
-        sb = s * B + b
-        # exits land in the age bucket (a, a+1] holding the exit instant
-        xb = np.clip(np.ceil(x).astype(np.int64) - 1, 0, A - 1)
         D = S + 2
-        flat = (sb[exited] * A + xb[exited]) * D + dest[exited]
-        E = np.bincount(flat, minlength=S * B * A * D).astype(float).reshape(S * B, A, D)
-        # exposure (deal-weeks at risk) per age bucket, exits and censored spells alike
-        f = np.floor(x).astype(np.int64)
-        r = x - f
-        cnt = np.bincount(sb * A + np.minimum(f, A - 1), minlength=S * B * A)
-        cnt = cnt.astype(float).reshape(S * B, A)
-        ge = np.cumsum(cnt[:, ::-1], axis=1)[:, ::-1]
-        inner = f <= A - 2
-        part = np.bincount(sb[inner] * A + f[inner], weights=r[inner], minlength=S * B * A)
+        E = np.zeros(S * B * A * D)
+        cnt = np.zeros(S * B * A)
+        part = np.zeros(S * B * A)
+        last = np.zeros(S * B)
+        won_end_days = []
+        for c in history.known_spell_chunks(CHUNK_SPELLS):
+            keep = sidx[c["stage"]] >= 0
+            s = sidx[c["stage"][keep]]
+            b = np.searchsorted(edges, history.rc(c["amount"][keep], c["opp"][keep]), side="right")
+            end = c["end"][keep]
+            nxt = c["next_stage"][keep].astype(np.int64)
+            exited = end != INF
+            x = (np.where(exited, end, t) - c["start"][keep]) / WEEK  # weeks in the stage
+            dest = np.where(
+                sidx[np.maximum(nxt, 0)] >= 0,
+                sidx[np.maximum(nxt, 0)],
+                np.where(h.is_won[nxt], S, S + 1),
+            )
+            sb = s * B + b
+            # exits land in the age bucket (a, a+1] holding the exit instant
+            xb = np.clip(np.ceil(x).astype(np.int64) - 1, 0, A - 1)
+            flat = (sb[exited] * A + xb[exited]) * D + dest[exited]
+            E += np.bincount(flat, minlength=S * B * A * D)
+            # exposure (deal-weeks at risk) per age bucket, exits and censored spells alike
+            f = np.floor(x).astype(np.int64)
+            r = x - f
+            cnt += np.bincount(sb * A + np.minimum(f, A - 1), minlength=S * B * A)
+            inner = f <= A - 2
+            part += np.bincount(sb[inner] * A + f[inner], weights=r[inner], minlength=S * B * A)
+            last += np.bincount(sb, weights=np.maximum(0.0, x - (A - 1)), minlength=S * B)
+            won_end_days.append(end[exited & (dest == S)] // 86400)
+        E = E.reshape(S * B, A, D)
+        cnt = cnt.reshape(S * B, A)
         part = part.reshape(S * B, A)
+        ge = np.cumsum(cnt[:, ::-1], axis=1)[:, ::-1]
         R = np.zeros((S * B, A))
         R[:, : A - 1] = ge[:, 1:] + part[:, : A - 1]
-        R[:, A - 1] = np.bincount(sb, weights=np.maximum(0.0, x - (A - 1)), minlength=S * B)
+        R[:, A - 1] = last
         E = E.reshape(S, B, A, S + 2)
         R = R.reshape(S, B, A)
         e_s, r_s = E.sum(axis=(1, 2)), R.sum(axis=(1, 2))
@@ -143,9 +162,8 @@ class MarkovForecaster(Forecaster):
         self.exits_ = E
         self.open_codes_ = open_codes
         self.stage_index_ = sidx
-        won_exit = exited & (dest == S)
         self.calendar_multiplier_ = (
-            _calendar_multiplier(end[won_exit] // 86400, self.calendar_prior)
+            _calendar_multiplier(np.concatenate(won_end_days), self.calendar_prior)
             if self.calendar
             else np.ones(14)
         )

@@ -316,7 +316,7 @@ def _compute_company_forecast(
     d = risk_model.last_deals_
     deals = pd.DataFrame(
         {
-            "opportunity_id": history.opp_ids[d["opp"]].astype(str),
+            "opportunity_id": history.ids_of(d["opp"]).astype(str),
             "owner_id": [history.person_ids[o] if o >= 0 else "" for o in d["owner"]],
             "stage": [history.stage_names[s] for s in d["stage"]],
             "amount": np.asarray(d["amount_rc"], dtype=float),

@@ -42,14 +42,14 @@ def learned_stage_probabilities(
     """
     h = view.full
     st = view.state
-    n_opp = len(h.opp_ids)
+    n_opp = h.n_opps
     outcome = np.full(n_opp, -1, dtype=np.int64)  # -1 open/unknown, 0 lost, 1 won
     closed = h.is_closed[st["stage"]]
     outcome[st["opp"][closed]] = h.is_won[st["stage"][closed]].astype(np.int64)
     sp = view.known_spells()
     # the distinct (opportunity, stage) pairs, sorted: a presence mask is O(n), unlike a sort
     seen = np.zeros(n_opp * len(h.stage_names), dtype=bool)
-    seen[sp["opp"] * len(h.stage_names) + sp["stage"]] = True
+    seen[sp["opp"].astype(np.int64) * len(h.stage_names) + sp["stage"]] = True
     pairs = np.flatnonzero(seen)
     opp, stage = np.divmod(pairs, len(h.stage_names))
     res = outcome[opp]
