@@ -1,4 +1,5 @@
-"""The same point-in-time views, metrics and weekly review on DuckDB, Spark and PostgreSQL.
+"""The same point-in-time views, metrics, weekly review and forecast on DuckDB, Spark and
+PostgreSQL.
 
 Data are copied from a DuckDB store into each backend with :func:`salesorg.backends.copy_store`;
 every result is then computed on both and compared value by value (money to the cent).
@@ -7,11 +8,14 @@ every result is then computed on both and compared value by value (money to the 
 from __future__ import annotations
 
 import json
+import warnings
 
 import pandas as pd
 import pytest
 
 from salesorg.backends import copy_store, history_with_valid_to
+from salesorg.forecast.api import forecast
+from salesorg.forecast.history import load_history
 from salesorg.metrics import METRICS, compute
 from salesorg.metrics.pit import opportunity_state, reporting_line
 from salesorg.review import run_review
@@ -49,6 +53,17 @@ def _results(store: Store) -> dict[str, object]:
     for unit in (None, "T1"):
         review = run_review(store, "2026-03-31", "2026-03-01", unit_id=unit).to_json()
         out[f"review {unit}"] = json.loads(json.dumps(review, sort_keys=True, default=str))
+    history = load_history(store, batch_rows=4)  # several batches even on the tiny company
+    for name in ("at", "until", "opp", "stage", "amount", "close", "fcat", "owner", "opp_created"):
+        out[f"forecast history {name}"] = getattr(history, name).tolist()
+    out["forecast history keys"] = [list(history.opp_ids), history.person_ids, history.stage_names]
+    for method in ("weighted", "markov"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the tiny company's thin history
+            df = forecast(
+                history, period="2026Q2", as_of="2026-03-24", method=method, by="owner", trials=500
+            )
+        out[f"forecast {method}"] = _normalise(df, ["owner_id"])
     return out
 
 
