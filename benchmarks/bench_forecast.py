@@ -19,6 +19,7 @@ Goals (issue #5): a single company forecast < 2 s, the year's backtest < 2 min, 
 
 from __future__ import annotations
 
+import resource
 import time
 import warnings
 
@@ -80,6 +81,11 @@ def run(*, quick: bool = False) -> list[dict]:
         t0 = time.perf_counter()
         history = load_history(store)
         load_s = time.perf_counter() - t0
+        load_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        arrays_mb = sum(
+            getattr(history, k).nbytes
+            for k in ("at", "until", "opp", "stage", "amount", "close", "fcat", "owner")
+        ) / 2**20
         t0 = time.perf_counter()
         store.con.execute(
             "SELECT opportunity_id, changed_at, stage, amount, close_date, forecast_category, "
@@ -95,7 +101,9 @@ def run(*, quick: bool = False) -> list[dict]:
             "ratio": round(pandas_s / load_s, 2),
             "goal": "once per process",
             "met": True,
-            "note": "includes ID encoding, sorting, stage and owner codes",
+            "note": "streamed in batches: opportunity codes joined in the backend, stage, owner "
+            f"and category codes, sorting; peak RSS {load_peak:,.0f} MB for "
+            f"{arrays_mb:,.0f} MB of arrays",
         }
     )
     _ = history.spells_by_start  # one-off per process, shared by every as-of date
