@@ -82,10 +82,13 @@ def run(*, quick: bool = False) -> list[dict]:
         history = load_history(store)
         load_s = time.perf_counter() - t0
         load_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        arrays_mb = sum(
-            getattr(history, k).nbytes
-            for k in ("at", "until", "opp", "stage", "amount", "close", "fcat", "owner")
-        ) / 2**20
+        arrays_mb = (
+            sum(
+                getattr(history, k).nbytes
+                for k in ("at", "until", "opp", "stage", "amount", "close", "fcat", "owner")
+            )
+            / 2**20
+        )
         t0 = time.perf_counter()
         store.con.execute(
             "SELECT opportunity_id, changed_at, stage, amount, close_date, forecast_category, "

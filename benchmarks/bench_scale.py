@@ -66,9 +66,21 @@ def _available_mb() -> float:
     return float("inf")  # pragma: no cover - not Linux
 
 
-def _projected_mb(last: tuple[int, float] | None, n: int) -> float | None:
-    """Peak memory at ``n`` if it grows linearly from the last measured size."""
-    return None if last is None else last[1] * n / last[0]
+def _projected_mb(measured: list[tuple[int, float]], n: int) -> float | None:
+    """Peak memory at ``n`` extrapolated from the sizes measured so far.
+
+    With two or more sizes: the straight line through the last two (a fixed part plus a part
+    that grows with the data, so the interpreter's and libraries' fixed memory is not scaled
+    up); with one: proportional growth (the cautious guess).
+    """
+    if not measured:
+        return None
+    n1, m1 = measured[-1]
+    if len(measured) == 1:
+        return m1 * n / n1
+    n0, m0 = measured[-2]
+    slope = max((m1 - m0) / (n1 - n0), m1 / n1 / 10)
+    return m1 + slope * (n - n1)
 
 
 def _skipped(kind: str, n: int, need: float) -> dict:
@@ -81,7 +93,7 @@ def _skipped(kind: str, n: int, need: float) -> dict:
         "ratio": None,
         "goal": "close to linear",
         "met": False,
-        "note": f"not run: peak memory projected linearly from the previous size is "
+        "note": f"not run: peak memory extrapolated from the smaller sizes is "
         f"{need:,.0f} MB, more than 80 % of the {_available_mb():,.0f} MB available",
     }
 
@@ -93,14 +105,14 @@ def run(*, quick: bool = False) -> list[dict]:
     rows = []
     for kind in ("review", "forecast"):
         first: tuple[int, float] | None = None
-        last_peak: tuple[int, float] | None = None
+        peaks: list[tuple[int, float]] = []
         for n in sizes:
-            need = _projected_mb(last_peak, n)
+            need = _projected_mb(peaks, n)
             if need is not None and need > 0.8 * _available_mb():
                 rows.append(_skipped(kind, n, need))
                 continue
             m = _measure(kind, n)
-            last_peak = (n, m["peak_mb"])
+            peaks.append((n, m["peak_mb"]))
             if first is None:
                 first = (n, m["secs"])
             linear = first[1] * n / first[0]
