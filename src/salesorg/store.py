@@ -167,6 +167,8 @@ class Store:
             parent.mkdir(parents=True, exist_ok=True)
         try:
             con = duckdb.connect(target, read_only=read_only and target != ":memory:")
+            # no progress bars on stdout: they interleave with command output and JSON
+            con.execute("SET enable_progress_bar = false")
         except duckdb.Error as exc:
             raise StoreError(f"{target}: cannot open database — {exc}") from exc
         store = cls(con, path=target, read_only=read_only)
