@@ -152,3 +152,8 @@ def test_insert_frame_appends_new_history_keys_and_computes_valid_to(store):
     store.insert_frame("opportunity_history", pd.DataFrame([_history_row("2026-01-07 09:00")]))
     rows = store.query("SELECT valid_to FROM opportunity_history ORDER BY changed_at")
     assert [str(v) for v in rows.valid_to] == ["2026-01-07 09:00:00", "9999-12-31 00:00:00"]
+
+
+def test_a_store_never_draws_progress_bars_into_command_output(tmp_path):
+    with Store.open(tmp_path / "s.duckdb") as s:
+        assert s.con.sql("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
