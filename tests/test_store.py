@@ -156,4 +156,4 @@ def test_insert_frame_appends_new_history_keys_and_computes_valid_to(store):
 
 def test_a_store_never_draws_progress_bars_into_command_output(tmp_path):
     with Store.open(tmp_path / "s.duckdb") as s:
-        assert s.con.sql("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+        assert s.con.sql("SELECT current_setting('enable_progress_bar')").fetchall() == [(False,)]
