@@ -70,10 +70,8 @@ def change_base(
         j = pair_at(source, d, s)
     else:
         j = state_pair(source, d, s, reporting_currency=reporting_currency)
-    existed = j.changed_at_0.notnull()
-    open0 = existed & ~j.is_closed_0.coalesce(False)
-    open1 = ~j.is_closed
-    j = j.filter(open1 | ~existed | open0)
+    # open at D or at S, or new since S (``in_review``, stored with the pair)
+    j = j.filter(j.in_review)
 
     # window and scope
     if config.window == "quarter":
