@@ -57,8 +57,9 @@ def change_base(
     ``is_closed``, ``is_won``, ``amount``, ``amount_rc``, ``close_date``, ``changed_at``,
     ``default_probability``), the state at S with suffix ``_0`` (NULL when the deal did not
     exist), ``amount_0_rc1`` (the S amount at D's exchange rate, for the bridge's ``fx``
-    movement), window and scope membership (``win_0``, ``win_1``, ``scope_0``, ``scope_1``;
-    ``in_0``/``in_1``: counted in the bridge's start / end), one boolean column per flag (``f_new`` ...), ``slip_days``,
+    movement), ``in_review`` (true on every row: the pair's filter), window and scope
+    membership (``win_0``, ``win_1``, ``scope_0``, ``scope_1``; ``in_0``/``in_1``: counted in
+    the bridge's start / end), one boolean column per flag (``f_new`` ...), ``slip_days``,
     ``slip_crossed_quarter``, ``days_unchanged``, ``stale_threshold``, ``paused``.
 
     ``owners`` restricts the scope to deals owned by these people (at S for ``in_0``, at D
