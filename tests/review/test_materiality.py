@@ -8,7 +8,7 @@ from review_helpers import D, S, add_deal
 
 from salesorg.review import ReviewConfig, run_review
 from salesorg.review.holders import holder_stats
-from salesorg.review.materiality import score_changes, suppression_reasons
+from salesorg.review.materiality import materiality_scores, score_changes, suppression_reasons
 from salesorg.store import Store
 
 
@@ -83,6 +83,54 @@ def test_suppression_reasons_count_hidden_changes_by_flag() -> None:
     assert reasons["count"] == 2
     assert reasons["by_flag"] == {"lost": 1, "slipped": 1, "stale": 1}
     assert "20% of the owner's quarterly quota" in reasons["rule"]
+
+
+def test_suppression_reasons_count_each_row_of_a_shared_flag_list() -> None:
+    """The change list shares one list object per flag combination: each row still counts."""
+    holders = _holders(A=(1_000_000, 10_000_000, 100_000))
+    lost, slip = ["lost"], ["slipped", "stale"]
+    changes = pd.DataFrame(
+        [_change("A", 1_000, 0, lost), _change("A", 2_000, 0, lost)]
+        + [_change("A", 1_000, 1_000, slip)] * 3
+    )
+    reasons = suppression_reasons(score_changes(changes, holders))
+    assert reasons["count"] == 5
+    assert reasons["by_flag"] == {"lost": 2, "slipped": 3, "stale": 3}
+    assert reasons["amount"] == 6_000  # stakes 1,000 + 2,000 + 3 x 1,000
+
+
+def test_materiality_scores_are_the_columns_score_changes_adds() -> None:
+    holders = _holders(A=(100_000, 1_000_000, 40_000))
+    amount_only = ["amount_up"]
+    changes = pd.DataFrame(
+        [
+            _change("A", 90_000, 100_000, amount_only),  # stake 10,000: 10 % of quota
+            _change("A", 0, 30_000, ["new"]),  # stake 30,000: 30 % of quota
+            _change("A", 5_000, 6_000, amount_only),
+        ]
+    )
+    got = materiality_scores(
+        changes["owner_id"],
+        changes["flags"],
+        changes["amount_before"],
+        changes["amount_after"],
+        holders,
+    )
+    assert list(got["stake"]) == [10_000, 30_000, 1_000]
+    assert list(got["material"]) == [False, True, False]
+    assert got["reason"][1] == "30% of quarterly quota"
+    scored = score_changes(changes, holders)
+    for column, values in got.items():
+        assert list(scored[column]) == list(values), column
+
+
+def test_materiality_scores_of_no_changes_are_empty_arrays() -> None:
+    empty = pd.Series([], dtype=object)
+    got = materiality_scores(
+        empty, empty, empty.astype(float), empty.astype(float), _holders(A=(1, 1, 1))
+    )
+    assert all(len(v) == 0 for v in got.values())
+    assert got["material"].dtype == bool
 
 
 def test_holder_stats_come_from_the_state_on_the_review_date(mini: Store) -> None:

@@ -99,3 +99,35 @@ def test_state_from_pair_keeps_only_deals_that_existed_at_s(tiny: Store) -> None
     assert set(before["opportunity_id"]) == set(
         opportunity_state(tiny, "2026-03-01").execute()["opportunity_id"]
     )
+
+
+def test_in_review_marks_deals_open_at_either_date_or_new(mini: Store) -> None:
+    """Hand-made: open at both, closed between S and D, created and closed between them,
+    reopened, and closed before S (the only one the review does not compare)."""
+    add_deal(mini, "OPEN", [("2026-03-01T10:00:00", "Qualify", 100, "2026-04-30", "A1")])
+    add_deal(
+        mini,
+        "WON_NOW",
+        [
+            ("2026-03-01T10:00:00", "Qualify", 100, "2026-04-30", "A1"),
+            ("2026-03-27T10:00:00", "Won", 100, "2026-03-27", "A1"),
+        ],
+    )
+    add_deal(mini, "NEW_LOST", [("2026-03-26T10:00:00", "Lost", 50, "2026-03-26", "A1")])
+    add_deal(
+        mini,
+        "REOPENED",
+        [
+            ("2026-03-01T10:00:00", "Lost", 100, "2026-03-01", "A1"),
+            ("2026-03-27T10:00:00", "Qualify", 100, "2026-04-30", "A1"),
+        ],
+    )
+    add_deal(mini, "OLD_WIN", [("2026-03-01T10:00:00", "Won", 100, "2026-03-01", "A1")])
+    got = state_pair(mini, D, S).execute().set_index("opportunity_id")["in_review"]
+    assert got.to_dict() == {
+        "NEW_LOST": True,
+        "OLD_WIN": False,
+        "OPEN": True,
+        "REOPENED": True,
+        "WON_NOW": True,
+    }

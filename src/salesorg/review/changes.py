@@ -57,8 +57,9 @@ def change_base(
     ``is_closed``, ``is_won``, ``amount``, ``amount_rc``, ``close_date``, ``changed_at``,
     ``default_probability``), the state at S with suffix ``_0`` (NULL when the deal did not
     exist), ``amount_0_rc1`` (the S amount at D's exchange rate, for the bridge's ``fx``
-    movement), window and scope membership (``win_0``, ``win_1``, ``scope_0``, ``scope_1``;
-    ``in_0``/``in_1``: counted in the bridge's start / end), one boolean column per flag (``f_new`` ...), ``slip_days``,
+    movement), ``in_review`` (true on every row: the pair's filter), window and scope
+    membership (``win_0``, ``win_1``, ``scope_0``, ``scope_1``; ``in_0``/``in_1``: counted in
+    the bridge's start / end), one boolean column per flag (``f_new`` ...), ``slip_days``,
     ``slip_crossed_quarter``, ``days_unchanged``, ``stale_threshold``, ``paused``.
 
     ``owners`` restricts the scope to deals owned by these people (at S for ``in_0``, at D
@@ -70,10 +71,8 @@ def change_base(
         j = pair_at(source, d, s)
     else:
         j = state_pair(source, d, s, reporting_currency=reporting_currency)
-    existed = j.changed_at_0.notnull()
-    open0 = existed & ~j.is_closed_0.coalesce(False)
-    open1 = ~j.is_closed
-    j = j.filter(open1 | ~existed | open0)
+    # open at D or at S, or new since S (``in_review``, stored with the pair)
+    j = j.filter(j.in_review)
 
     # window and scope
     if config.window == "quarter":

@@ -31,9 +31,21 @@ import pandas as pd
 
 from salesorg.review.config import ReviewConfig
 
-__all__ = ["score_changes", "suppression_reasons"]
+__all__ = ["SCORE_COLUMNS", "materiality_scores", "score_changes", "suppression_reasons"]
 
 _AMOUNT_ONLY = {"amount_up", "amount_down"}
+
+
+#: Columns :func:`score_changes` adds, in order.
+SCORE_COLUMNS = (
+    "stake",
+    "quota_share",
+    "pipeline_share",
+    "typical_multiple",
+    "materiality",
+    "material",
+    "reason",
+)
 
 
 def score_changes(
@@ -45,20 +57,38 @@ def score_changes(
     ``changes`` needs ``owner_id``, ``flags`` (lists), ``amount_before`` (at D's rate) and
     ``amount_after``; ``holders`` is :func:`~salesorg.review.holders.holder_stats`.
     """
-    config = config or ReviewConfig()
     out = changes.copy()
-    if out.empty:
-        for c in ("stake", "quota_share", "pipeline_share", "typical_multiple", "materiality"):
-            out[c] = pd.Series(dtype="float64")
-        out["material"] = pd.Series(dtype="bool")
-        out["reason"] = pd.Series(dtype="object")
+    scores = materiality_scores(
+        out["owner_id"], out["flags"], out["amount_before"], out["amount_after"], holders,
+        config=config,
+    )  # fmt: skip
+    for c in SCORE_COLUMNS:
+        out[c] = scores[c]
+    return out
+
+
+def materiality_scores(
+    owner_id: pd.Series,
+    flags: pd.Series,
+    amount_before: pd.Series,
+    amount_after: pd.Series,
+    holders: pd.DataFrame,
+    *,
+    config: ReviewConfig | None = None,
+) -> dict[str, np.ndarray]:
+    """The columns of :func:`score_changes` (:data:`SCORE_COLUMNS`) as arrays, one value per
+    change, without copying a change frame (a company review scores 100k+ changes)."""
+    config = config or ReviewConfig()
+    if len(owner_id) == 0:
+        out = {c: np.array([], dtype="float64") for c in SCORE_COLUMNS}
+        out["material"] = np.array([], dtype=bool)
+        out["reason"] = np.array([], dtype=object)
         return out
-    before = out["amount_before"].astype("float64").fillna(0.0)
-    after = out["amount_after"].astype("float64").fillna(0.0)
-    amount_only = _amount_only(out["flags"])
-    stake = np.where(amount_only, (after - before).abs(), np.maximum(before, after))
-    out["stake"] = stake
-    h = holders.reindex(out["owner_id"])
+    before = amount_before.astype("float64").fillna(0.0).to_numpy()
+    after = amount_after.astype("float64").fillna(0.0).to_numpy()
+    amount_only = _amount_only(flags)
+    stake = np.where(amount_only, np.abs(after - before), np.maximum(before, after))
+    h = holders.reindex(owner_id)
     quota = h["quarter_quota"].to_numpy(dtype="float64")
     pipe = h["open_pipeline"].to_numpy(dtype="float64")
     typical = h["typical_deal"].to_numpy(dtype="float64")
@@ -73,7 +103,6 @@ def score_changes(
     ps = ratio(stake, pipe)
     tm = ratio(stake, typical)
     fallback = ratio(stake, np.full_like(stake, company_typical))
-    out["quota_share"], out["pipeline_share"], out["typical_multiple"] = qs, ps, tm
     scores = np.vstack(
         [qs / config.quota_share, ps / config.pipeline_share, tm / config.typical_multiple]
     )
@@ -84,8 +113,6 @@ def score_changes(
         np.nanmax(np.where(np.isnan(scores), -np.inf, scores), axis=0),
     )
     score = np.where(np.isfinite(score), score, 0.0)
-    out["materiality"] = np.round(score, 4)
-    out["material"] = (score >= 1.0) & (stake >= config.min_amount) & (stake > 0)
     # the yardstick with the largest normalised ratio names the reason
     filled = np.where(np.isnan(scores), -np.inf, scores)
     best = np.argmax(filled, axis=0)
@@ -97,21 +124,31 @@ def score_changes(
             (tm, "%.1fx their typical deal"),
             (score * config.typical_multiple, "%.1fx the company's typical deal"),
         )
-    out["reason"] = _texts(which, texts)
-    return out
+    return {
+        "stake": stake,
+        "quota_share": qs,
+        "pipeline_share": ps,
+        "typical_multiple": tm,
+        "materiality": np.round(score, 4),
+        "material": (score >= 1.0) & (stake >= config.min_amount) & (stake > 0),
+        "reason": _texts(which, texts),
+    }
+
+
+def _shared_lists(flags: pd.Series) -> tuple[list[list[str]], np.ndarray]:
+    """The distinct flag-list objects of ``flags`` and each row's index into them (the change
+    list shares one list object per flag combination, so there are few)."""
+    ids = np.fromiter(map(id, flags), dtype=np.int64, count=len(flags))
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    values = flags.to_numpy(dtype=object)
+    return [values[i] for i in first], inverse.reshape(-1)
 
 
 def _amount_only(flags: pd.Series) -> np.ndarray:
-    """Whether each row's flags are only amount changes; decided once per distinct list (the
-    change list shares one list object per flag combination)."""
-    seen: dict[int, bool] = {}
-    out = np.empty(len(flags), dtype=bool)
-    for i, f in enumerate(flags):
-        key = id(f)
-        if key not in seen:
-            seen[key] = bool(f) and set(f) <= _AMOUNT_ONLY
-        out[i] = seen[key]
-    return out
+    """Whether each row's flags are only amount changes; decided once per distinct list."""
+    lists, inverse = _shared_lists(flags)
+    per_list = np.array([bool(f) and set(f) <= _AMOUNT_ONLY for f in lists], dtype=bool)
+    return per_list[inverse]
 
 
 def _texts(which: np.ndarray, texts: tuple[tuple[np.ndarray, str], ...]) -> np.ndarray:
@@ -131,8 +168,11 @@ def suppression_reasons(scored: pd.DataFrame, *, config: ReviewConfig | None = N
     hidden = scored[~scored["material"]] if len(scored) else scored
     by_flag: dict[str, int] = {}
     if len(hidden):
-        counts = hidden["flags"].explode().value_counts()
-        by_flag = {str(k): int(v) for k, v in counts.items()}
+        # counted once per distinct flag list (shared objects), then per flag
+        lists, inverse = _shared_lists(hidden["flags"])
+        for f, n in zip(lists, np.bincount(inverse, minlength=len(lists)), strict=True):
+            for name in f:
+                by_flag[str(name)] = by_flag.get(str(name), 0) + int(n)
     return {
         "count": len(hidden),
         "rule": (

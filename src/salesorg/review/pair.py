@@ -103,8 +103,9 @@ def state_pair(
 
     The D columns are :data:`PAIR_STATE_COLUMNS`, equal to
     :func:`~salesorg.metrics.pit.opportunity_state` at D; the ``_0`` columns of
-    :data:`BEFORE_COLUMNS` equal that view at S (``amount_rc_0`` at S's rate). ``since`` must
-    be before ``as_of``.
+    :data:`BEFORE_COLUMNS` equal that view at S (``amount_rc_0`` at S's rate). ``in_review``
+    says whether the deal is open at D or at S, or new since S (the rows a review compares).
+    ``since`` must be before ``as_of``.
     """
     if reporting_currency is None:
         reporting_currency = getattr(source, "reporting_currency", "EUR")
@@ -220,6 +221,11 @@ def state_pair(
         "close_date_0": x.close_date_0,
         "changed_at_0": x.changed_at_0,
         "amount_0_rc1": _in_rc(x.amount_0, x.currency, r1.r1_rate, reporting_currency),
+        # open at D or at S, or new since S: the rows the review's changes and bridge read;
+        # one stored boolean, so their scans of the pair filter on one column
+        "in_review": ~st1.s1_is_closed.coalesce(False)
+        | ~existed
+        | ~st0.s0_is_closed.coalesce(False),
     }
     return y.select(**cols)
 

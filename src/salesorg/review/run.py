@@ -22,7 +22,7 @@ from salesorg.review.changes import change_base
 from salesorg.review.config import FLAGS, ReviewConfig
 from salesorg.review.holders import holder_stats
 from salesorg.review.kpis import headline_kpis
-from salesorg.review.materiality import score_changes, suppression_reasons
+from salesorg.review.materiality import materiality_scores, suppression_reasons
 from salesorg.review.scope import Scope, resolve_scope
 from salesorg.review.source import ReviewSource
 from salesorg.review.stale import stage_threshold_frame
@@ -232,13 +232,19 @@ def run_review(
     base = change_base(source, d, s, config=config, owners=scope.people)
     changes = _changes_frame(base, scope)
     holders = holder_stats(source, d)
-    scored = score_changes(
-        changes.assign(amount_before=changes["amount_before_at_today_rate"]),
+    # the S amount at D's rate: a change of exchange rate alone is no stake
+    scores = materiality_scores(
+        changes["owner_id"],
+        changes["flags"],
+        changes["amount_before_at_today_rate"],
+        changes["amount_after"],
         holders,
         config=config,
     )
-    changes = changes.assign(
-        **{c: scored[c] for c in ("stake", "materiality", "material", "reason")}
+    for c in ("stake", "materiality", "material", "reason"):
+        changes[c] = scores[c]  # columns added in place: no copy of the change list
+    hidden = pd.DataFrame(
+        {"flags": changes["flags"], "material": scores["material"], "stake": scores["stake"]}
     )
     br = bridge(base, window=config.window)
     people = scope.people
@@ -256,7 +262,7 @@ def run_review(
         config=config,
         changes=changes,
         bridge=br,
-        suppressed=suppression_reasons(scored, config=config),
+        suppressed=suppression_reasons(hidden, config=config),
         kpis=kpis,
         currency=currency,
         source=source,
