@@ -36,7 +36,7 @@ from typing import Any
 from salesorg.errors import ConfigError, InputError
 from salesorg.ingest.mapping import Mapping
 from salesorg.ingest.readers import file_sha256
-from salesorg.ingest.validate import Staged, check_all
+from salesorg.ingest.validate import NEXT_AT, Staged, check_all
 from salesorg.model import HEADER_COPIES, IMPORT_ORDER, OPEN_END, TABLES
 from salesorg.store import Store
 
@@ -188,10 +188,11 @@ def _first_history_load(store: Store, st: Staged, collist: str) -> None:
     with the (already imported) header; ``valid_to`` as follows.
 
     Exports are usually sorted by opportunity and time. Then each row's ``valid_to`` is the
-    next row's ``changed_at`` (:func:`_next_row_sql`, no sort of the whole history).
+    next row's ``changed_at``, computed while staging (:data:`~salesorg.ingest.validate.NEXT_AT`:
+    no sort of the whole history, and this insert runs on every core).
     Validation found whether the key ascends (``st.keys_ascend``), which proves that order;
-    otherwise the rows may still come grouped by opportunity in time order (checked here).
-    The result is verified afterwards (one open row per opportunity, every interval
+    otherwise the rows may still come grouped by opportunity in time order (checked here), and
+    the result is verified afterwards (one open row per opportunity, every interval
     positive). Any other order: one window function partitioned by opportunity.
     """
     con = store.con
@@ -208,7 +209,11 @@ def _first_history_load(store: Store, st: Staged, collist: str) -> None:
         ).fetchall()[0]
         in_order = runs == opps and not disorder
     if in_order:
-        con.execute(_insert_with_header(collist, _next_row_sql(collist, staged)))
+        con.execute(
+            _insert_with_header(collist, f"SELECT {collist}, {NEXT_AT} AS valid_to FROM {staged}")
+        )
+        if st.keys_ascend:
+            return  # strictly ascending keys: each next row is the same deal's next change
         open_rows, opps, bad = con.execute(
             f"SELECT count_if(valid_to = TIMESTAMP '{OPEN_END}'), count(DISTINCT opportunity_id), "
             "count_if(valid_to <= changed_at) FROM opportunity_history"
@@ -222,26 +227,6 @@ def _first_history_load(store: Store, st: Staged, collist: str) -> None:
             f"SELECT {collist}, coalesce(lead(changed_at) OVER (PARTITION BY opportunity_id "
             f"ORDER BY changed_at), TIMESTAMP '{OPEN_END}') AS valid_to FROM {staged}",
         )
-    )
-
-
-def _next_row_sql(collist: str, staged: str) -> str:
-    """Rows of ``staged`` (in file order) with ``valid_to``: the next row's ``changed_at`` if
-    the next row is the same opportunity's, else open.
-
-    The next row is found by joining the staged table to itself on ``rowid + 1`` (rowids
-    number a table created from a file in file order), not by ``lead(...) OVER ()``: an
-    ``OVER ()`` window is computed by one thread and makes the whole ``INSERT`` it feeds
-    single-threaded, compression and write included, which was 8 of the 11 CPU seconds of
-    the benchmark import (issue #3). The join costs about 1.5 CPU seconds on 10 million rows
-    and runs on every core; the insert keeps the file order.
-    """
-    cols = ", ".join(f"s.{c.strip()}" for c in collist.split(","))
-    return (
-        f"SELECT {cols}, CASE WHEN n.opportunity_id = s.opportunity_id THEN n.changed_at "
-        f"ELSE TIMESTAMP '{OPEN_END}' END AS valid_to FROM {staged} AS s "
-        f"LEFT JOIN (SELECT rowid - 1 AS _prev, opportunity_id, changed_at FROM {staged}) AS n "
-        "ON n._prev = s.rowid"
     )
 
 
