@@ -57,15 +57,16 @@ def as_of_instant(as_of: dt.date | str) -> dt.datetime:
 
 def _latest_rates(source: TableSource, as_of: dt.date | str, reporting_currency: str) -> ibis.Table:
     """``currency``, ``rate``, ``rate_date`` of every currency but the reporting one, as of
-    ``as_of`` (the latest ``fx_rates`` row on or before that day)."""
+    ``as_of``: the ``fx_rates`` row of the latest date on or before that day (``(date,
+    currency)`` is the table's key, so that row is unique). One aggregate, no self-join: the
+    state is built per query and each Ibis join costs milliseconds to compile (issue #3).
+    """
     day = ibis.literal(to_date(as_of))
     fx = source.table("fx_rates")
     known = fx.filter(fx.date <= day, fx.currency != reporting_currency)
-    latest = known.group_by("currency").aggregate(rate_date=known.date.max())
-    rates = latest.join(
-        known, (latest.currency == known.currency) & (latest.rate_date == known.date)
+    return known.group_by("currency").aggregate(
+        rate=known.rate.argmax(known.date), rate_date=known.date.max()
     )
-    return rates.select(currency=latest.currency, rate=known.rate, rate_date=latest.rate_date)
 
 
 def fx_rates_as_of(
@@ -85,7 +86,9 @@ def fx_rates_as_of(
         rate=ibis.literal(1.0, type="float64"),
         rate_date=ibis.null().cast("date"),
     )
-    return _latest_rates(source, as_of, reporting_currency).union(own)
+    # the aggregate's columns are typed NOT NULL; the union needs the nullable types of ``own``
+    latest = _latest_rates(source, as_of, reporting_currency)
+    return latest.cast({"currency": "string", "rate": "float64", "rate_date": "date"}).union(own)
 
 
 #: Descriptive header columns of :func:`opportunity_state`: only these need the header join.
