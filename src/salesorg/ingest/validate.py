@@ -132,28 +132,34 @@ def _selects(st: Staged, *, text: bool, typed_source: bool = False) -> tuple[lis
     return selects, bad
 
 
-#: Column of ``_in_opportunity_history``: the next row's ``changed_at`` if the next row in
-#: file order is the same opportunity's, else open; the row's ``valid_to`` if the file is
-#: sorted by opportunity and time (:func:`salesorg.ingest.load._first_history_load`).
+#: Columns of ``_in_opportunity_history``, from the next row in file order: ``_next_at`` is
+#: its ``changed_at`` if it is the same opportunity's, else open (the row's ``valid_to`` if the
+#: file is sorted by opportunity and time, :func:`salesorg.ingest.load._first_history_load`);
+#: ``_key_up`` says whether its key sorts after this row's (:func:`keys_ascend`).
 NEXT_AT = "_next_at"
+KEY_UP = "_key_up"
 
 
 def _staging_sql(st: Staged, selects: list[str], from_sql: str) -> str:
     """``SELECT`` of the staged table: ``selects`` over the source, in file order.
 
-    The history also gets :data:`NEXT_AT`, by ``lead(...) OVER ()``. Such a window runs on one
-    thread and makes its whole pipeline single-threaded, so it belongs in the cheapest pass
-    over the rows: reading the file into a temporary table (about a second on the 11-million-
-    row benchmark), not the insert into the store, whose compression and write are 8 of the
-    import's 14 CPU seconds and then use every core (issue #3).
+    The history also gets :data:`NEXT_AT` and :data:`KEY_UP`, by ``lead(...) OVER ()``. Such a
+    window runs on one thread and makes its whole pipeline single-threaded, so it belongs in
+    the cheapest pass over the rows: reading the file into a temporary table (about 2 CPU
+    seconds on the 11-million-row benchmark history), not the insert into the store, whose
+    compression and write are 8 of the import's 14 CPU seconds and then use every core
+    (issue #3).
     """
     sql = f"SELECT {', '.join(selects)} FROM {from_sql}"
     if st.table != "opportunity_history":
         return sql
+    keys = [_ident(k) for k in TABLES[st.table].key]
+    nexts = [f"_n{i}" for i in range(len(keys))]
+    leads = ", ".join(f"lead({k}) OVER () AS {n}" for k, n in zip(keys, nexts, strict=True))
     return (
-        f"SELECT *, CASE WHEN lead(opportunity_id) OVER () = opportunity_id "
-        f"THEN lead(changed_at) OVER () ELSE TIMESTAMP '{OPEN_END}' END AS {NEXT_AT} "
-        f"FROM ({sql})"
+        f"SELECT * EXCLUDE ({', '.join(nexts)}), CASE WHEN _n0 = opportunity_id THEN _n1 "
+        f"ELSE TIMESTAMP '{OPEN_END}' END AS {NEXT_AT}, {_ascends(keys, nexts)} AS {KEY_UP} "
+        f"FROM (SELECT *, {leads} FROM ({sql}))"
     )
 
 
@@ -372,8 +378,15 @@ def keys_ascend(con: duckdb.DuckDBPyConnection, st: Staged) -> bool:
     costs a fraction of grouping by the key: on the 11-million-row benchmark history 0.3 s
     against 2.2 s. Exports are usually sorted by their key (history by opportunity and time),
     so the GROUP BY of :func:`duplicate_key_problems` runs only for files that are not. A NULL
-    key anywhere past the first row, or an empty table, counts as not proven.
+    key anywhere past the first row, or an empty table, counts as not proven. The history
+    compares each key with the next one instead, while it is staged (:data:`KEY_UP`; then a
+    NULL key anywhere before the last row counts as not proven).
     """
+    if st.table == "opportunity_history":  # staged with KEY_UP (the next row's key is larger)
+        rows, unproven = con.execute(
+            f"SELECT count(*), count_if(NOT coalesce({KEY_UP}, false)) FROM {st.name}"
+        ).fetchall()[0]
+        return bool(rows) and unproven == 1  # the last row has no next row
     keys = [_ident(k) for k in TABLES[st.table].key]
     prev = [f"_p{i}" for i in range(len(keys))]
     lags = ", ".join(f"lag({k}) OVER () AS {p}" for k, p in zip(keys, prev, strict=True))
