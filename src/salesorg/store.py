@@ -141,6 +141,7 @@ class Store:
         self.read_only = read_only
         self.ibis = ibis.duckdb.from_connection(con)
         self._in_transaction = False
+        self._tables: dict[str, ibis.Table] = {}
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -231,10 +232,17 @@ class Store:
 
     # ---------------------------------------------------------------- reading
     def table(self, name: str) -> ibis.Table:
-        """The Ibis table ``name`` of the model (backend-neutral metric code starts here)."""
+        """The Ibis table ``name`` of the model (backend-neutral metric code starts here).
+
+        Kept per store after the first call: Ibis asks the database for the schema each time
+        (about 5 ms), and a point-in-time state uses several tables (issue #3). The schema of a
+        model table does not change while a store is open (migrations run in :meth:`open`).
+        """
         if name not in TABLES:
             raise StoreError(f"unknown table {name!r}; tables: {', '.join(TABLES)}")
-        return self.ibis.table(name)
+        if name not in self._tables:
+            self._tables[name] = self.ibis.table(name)
+        return self._tables[name]
 
     def count(self, name: str) -> int:
         return int(self.con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from typing import Any
 from salesorg.errors import ConfigError, InputError
 from salesorg.ingest.mapping import Mapping
 from salesorg.ingest.readers import file_sha256
-from salesorg.ingest.validate import Staged, check_all
+from salesorg.ingest.validate import NEXT_AT, Staged, check_all
 from salesorg.model import HEADER_COPIES, IMPORT_ORDER, OPEN_END, TABLES
 from salesorg.store import Store
 
@@ -86,6 +87,18 @@ class ImportResult:
 
 def _ident(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
+
+
+def _imported_before(store: Store, preset: str, message: str | None) -> bool:
+    """True if ``preset`` (with the same ``--as-of``) ever imported files successfully: only
+    then can the files be the same as before, so only then must their hashes come first."""
+    return bool(
+        store.con.execute(
+            "SELECT 1 FROM imports WHERE source = ? AND status = 'ok' "
+            "AND message IS NOT DISTINCT FROM ? LIMIT 1",
+            [preset, message],
+        ).fetchall()
+    )
 
 
 def _already_imported(store: Store, preset: str, shas: list[str], message: str | None) -> bool:
@@ -175,10 +188,11 @@ def _first_history_load(store: Store, st: Staged, collist: str) -> None:
     with the (already imported) header; ``valid_to`` as follows.
 
     Exports are usually sorted by opportunity and time. Then each row's ``valid_to`` is the
-    next row's ``changed_at`` (a streaming ``lead`` in file order, no sort of the whole
-    history). Validation found whether the key ascends (``st.keys_ascend``), which proves that
-    order; otherwise the rows may still come grouped by opportunity in time order (checked
-    here). The result is verified afterwards (one open row per opportunity, every interval
+    next row's ``changed_at``, computed while staging (:data:`~salesorg.ingest.validate.NEXT_AT`:
+    no sort of the whole history, and this insert runs on every core).
+    Validation found whether the key ascends (``st.keys_ascend``), which proves that order;
+    otherwise the rows may still come grouped by opportunity in time order (checked here), and
+    the result is verified afterwards (one open row per opportunity, every interval
     positive). Any other order: one window function partitioned by opportunity.
     """
     con = store.con
@@ -196,13 +210,10 @@ def _first_history_load(store: Store, st: Staged, collist: str) -> None:
         in_order = runs == opps and not disorder
     if in_order:
         con.execute(
-            _insert_with_header(
-                collist,
-                f"SELECT {collist}, CASE WHEN lead(opportunity_id) OVER () = opportunity_id "
-                f"THEN lead(changed_at) OVER () ELSE TIMESTAMP '{OPEN_END}' END AS valid_to "
-                f"FROM {staged}",
-            )
+            _insert_with_header(collist, f"SELECT {collist}, {NEXT_AT} AS valid_to FROM {staged}")
         )
+        if st.keys_ascend:
+            return  # strictly ascending keys: each next row is the same deal's next change
         open_rows, opps, bad = con.execute(
             f"SELECT count_if(valid_to = TIMESTAMP '{OPEN_END}'), count(DISTINCT opportunity_id), "
             "count_if(valid_to <= changed_at) FROM opportunity_history"
@@ -223,9 +234,8 @@ def _insert_with_header(collist: str, rows_sql: str) -> str:
     """``INSERT`` of ``rows_sql`` (file columns and ``valid_to``) into the history, with the
     header copies taken from ``opportunities`` by one join.
 
-    The window that computes ``valid_to`` runs in the subquery, on the rows in file order,
-    before the join (whose output order is arbitrary). A LEFT join keeps every row even if a
-    header were missing (validation refuses that).
+    ``valid_to`` is computed in the subquery, on the rows in file order, before the join. A
+    LEFT join keeps every row even if a header were missing (validation refuses that).
     """
     copies = ", ".join(f'"{h}"' for h in HEADER_COPIES)
     taken = ", ".join(f'o."{c}"' for c in HEADER_COPIES.values())
@@ -262,10 +272,21 @@ def import_files(
     options = options or Options()
     started = dt.datetime.now()
     prepared: Prepared = PRESETS[preset](store, [Path(p) for p in paths], options)
+    # The files' SHA-256 (the import's identity) is needed first only if this preset imported
+    # before; otherwise it is computed in a thread while DuckDB validates and writes (hashing
+    # releases the GIL; about 1 s for the 700 MB benchmark history, issue #3).
+    hashing = ThreadPoolExecutor(max_workers=1)
     try:
-        shas = [file_sha256(f) for f in prepared.files]
         names = [str(f) for f in prepared.files]
-        if not dry_run and _already_imported(store, preset, shas, prepared.message):
+        pending = None
+        if dry_run:
+            shas: list[str] = []
+        elif _imported_before(store, preset, prepared.message):
+            shas = [file_sha256(f) for f in prepared.files]
+        else:
+            pending = hashing.submit(lambda: [file_sha256(f) for f in prepared.files])
+            shas = []
+        if shas and _already_imported(store, preset, shas, prepared.message):
             with store.transaction():
                 _record(
                     store,
@@ -291,6 +312,8 @@ def import_files(
             rows = _apply(store, prepared.staged)
             for k, v in prepared.settings.items():
                 store.set_setting(k, v)
+            if pending is not None:
+                shas = pending.result()
             _record(
                 store,
                 preset,
@@ -304,6 +327,7 @@ def import_files(
             store.audit("cli", f"import {preset}", ", ".join(names), f"rows={rows}")
         return ImportResult(preset, "ok", rows, names, prepared.report)
     finally:
+        hashing.shutdown(wait=False)
         _drop_temps(store, prepared.staged)
         for fn in prepared.cleanup:
             fn()

@@ -55,6 +55,20 @@ def as_of_instant(as_of: dt.date | str) -> dt.datetime:
     return dt.datetime.combine(to_date(as_of) + dt.timedelta(days=1), dt.time())
 
 
+def _latest_rates(source: TableSource, as_of: dt.date | str, reporting_currency: str) -> ibis.Table:
+    """``currency``, ``rate``, ``rate_date`` of every currency but the reporting one, as of
+    ``as_of``: the ``fx_rates`` row of the latest date on or before that day (``(date,
+    currency)`` is the table's key, so that row is unique). One aggregate, no self-join: the
+    state is built per query and each Ibis join costs milliseconds to compile (issue #3).
+    """
+    day = ibis.literal(to_date(as_of))
+    fx = source.table("fx_rates")
+    known = fx.filter(fx.date <= day, fx.currency != reporting_currency)
+    return known.group_by("currency").aggregate(
+        rate=known.rate.argmax(known.date), rate_date=known.date.max()
+    )
+
+
 def fx_rates_as_of(
     source: TableSource, as_of: dt.date | str, reporting_currency: str
 ) -> ibis.Table:
@@ -64,15 +78,7 @@ def fx_rates_as_of(
     latest ``fx_rates.date`` on or before ``as_of``). The reporting currency itself has rate 1
     and no rate date. Reports name the rate date they used.
     """
-    day = ibis.literal(to_date(as_of))
     fx = source.table("fx_rates")
-    known = fx.filter(fx.date <= day)
-    latest = known.group_by("currency").aggregate(rate_date=known.date.max())
-    rates = latest.join(
-        known, (latest.currency == known.currency) & (latest.rate_date == known.date)
-    )
-    rates = rates.select(currency=latest.currency, rate=known.rate, rate_date=latest.rate_date)
-    rates = rates.filter(rates.currency != reporting_currency)
     # One row for the reporting currency itself. A global aggregate always yields exactly one
     # row, on every backend, without a memtable (which Spark cannot see inside cached queries).
     own = fx.aggregate(n=fx.count()).select(
@@ -80,7 +86,9 @@ def fx_rates_as_of(
         rate=ibis.literal(1.0, type="float64"),
         rate_date=ibis.null().cast("date"),
     )
-    return rates.union(own)
+    # the aggregate's columns are typed NOT NULL; the union needs the nullable types of ``own``
+    latest = _latest_rates(source, as_of, reporting_currency)
+    return latest.cast({"currency": "string", "rate": "float64", "rate_date": "date"}).union(own)
 
 
 #: Descriptive header columns of :func:`opportunity_state`: only these need the header join.
@@ -149,23 +157,27 @@ def opportunity_state(
     t = ibis.literal(as_of_instant(as_of))
     hist = history_with_header_copies(source)
     current = hist.filter((hist.changed_at < t) & (hist.valid_to >= t))
-    state = {
-        "owner_id": current.owner_id.coalesce(current.header_owner_id),
-        "currency": current.currency,
-        "pipeline": current.pipeline,
-        "stage": current.stage,
-        "amount": current.amount,
-        "close_date": current.close_date,
-        "forecast_category": current.forecast_category,
-        "changed_at": current.changed_at,
-    }
+    stages = source.table("stages")
+    # the reporting currency needs no rate (amount_rc is the amount): joined are the others
+    rates = _latest_rates(source, as_of, reporting_currency)
+    # one join chain and one select: each Ibis join/select costs milliseconds of Python, about
+    # as much as the query itself on a million opportunities (issue #3)
     if wanted:
         opps = source.table("opportunities").select("opportunity_id", *wanted)
         opps = opps.rename(_opportunity_id="opportunity_id")
-        base = current.join(opps, current.opportunity_id == opps._opportunity_id)
+        chain = current.join(opps, current.opportunity_id == opps._opportunity_id)
         head = {c: opps[c] for c in wanted}
     else:
-        base, head = current, {}
+        chain, head = current, {}
+    chain = chain.left_join(
+        stages, (current.pipeline == stages.pipeline) & (current.stage == stages.stage)
+    ).left_join(rates, current.currency == rates.currency)
+    owner = current.owner_id.coalesce(current.header_owner_id)
+    same = current.currency == ibis.literal(reporting_currency)
+    amount_rc = ibis.cases(
+        (same, current.amount),
+        else_=(current.amount.cast("float64") * rates.rate).round(2).cast(current.amount.type()),
+    )
     # the column order of the full state, less the header columns not asked for
     order = ("account_id", "owner_id", "name", "product", "deal_type", "created_on")
     cols = {"opportunity_id": current.opportunity_id}
@@ -173,28 +185,18 @@ def opportunity_state(
         if c in head:
             cols[c] = head[c]
         elif c == "owner_id":
-            cols[c] = state[c]
-    cols.update({c: v for c, v in state.items() if c != "owner_id"})
-    joined = base.select(**cols)
-    stages = source.table("stages")
-    out = joined.left_join(
-        stages, (joined.pipeline == stages.pipeline) & (joined.stage == stages.stage)
-    )
-    out = out.select(
-        *[out[c] for c in joined.columns],
+            cols[c] = owner
+    for c in ("currency", "pipeline", "stage", "amount", "close_date", "forecast_category"):
+        cols[c] = current[c]
+    cols["changed_at"] = current.changed_at
+    return chain.select(
+        **cols,
         ordinal=stages.ordinal,
         is_closed=stages.is_closed.coalesce(False),
         is_won=stages.is_won.coalesce(False),
         default_probability=stages.default_probability,
+        amount_rc=amount_rc,
     )
-    rates = fx_rates_as_of(source, as_of, reporting_currency)
-    conv = out.left_join(rates, out.currency == rates.currency)
-    same = out.currency == ibis.literal(reporting_currency)
-    amount_rc = ibis.cases(
-        (same, out.amount),
-        else_=(out.amount.cast("float64") * rates.rate).round(2).cast(out.amount.type()),
-    )
-    return conv.select(*[conv[c] for c in out.columns], amount_rc=amount_rc)
 
 
 def check_rates(
