@@ -66,30 +66,46 @@ def _frame_digest(frame: pd.DataFrame) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def data_fingerprint(store: Any, tables: Iterable[str] = ()) -> str:
-    """A digest that changes whenever the data a result reads changes (see the module doc)."""
-    parts: list[str] = []
+def _table_part(store: Any, name: str) -> str:
+    """One table's share of :func:`data_fingerprint`."""
+    t = store.table(name)
+    if name in SMALL_TABLES:
+        return f"{name}:{_frame_digest(t.to_pandas())}"
+    if name == "opportunity_history":
+        # the decimal sum is exact; a float sum in parallel differs in its last bits
+        agg = t.aggregate(n=t.count(), last=t.changed_at.max(), total=t.amount.sum())
+        return f"{name}:{agg.to_pandas().iloc[0].to_dict()}"
+    if name == "opportunities":
+        agg = t.aggregate(n=t.count(), first=t.created_on.min(), last=t.created_on.max())
+        return f"{name}:{agg.to_pandas().iloc[0].to_dict()}"
+    return f"{name}:{t.count().to_pyarrow().as_py()}"
+
+
+def _imports_part(store: Any) -> str:
     try:
         imports = store.table("imports").select("import_id", "sha256", "status").to_pandas()
-        parts.append(_frame_digest(imports))
+        return _frame_digest(imports)
     except Exception:  # a warehouse holding only the CRM tables has no audit trail
-        parts.append("no imports table")
-    for name in tables:
-        t = store.table(name)
-        if name in SMALL_TABLES:
-            parts.append(f"{name}:{_frame_digest(t.to_pandas())}")
-        elif name == "opportunity_history":
-            # the decimal sum is exact; a float sum in parallel differs in its last bits
-            agg = t.aggregate(n=t.count(), last=t.changed_at.max(), total=t.amount.sum())
-            agg = agg.to_pandas()
-            parts.append(f"{name}:{agg.iloc[0].to_dict()}")
-        elif name == "opportunities":
-            agg = t.aggregate(
-                n=t.count(), first=t.created_on.min(), last=t.created_on.max()
-            ).to_pandas()
-            parts.append(f"{name}:{agg.iloc[0].to_dict()}")
-        else:
-            parts.append(f"{name}:{t.count().to_pyarrow().as_py()}")
+        return "no imports table"
+
+
+def data_fingerprint(store: Any, tables: Iterable[str] = ()) -> str:
+    """A digest that changes whenever the data a result reads changes (see the module doc).
+
+    On a store with a ``memo`` method (a :class:`~salesorg.review.source.ReviewSource`, which
+    lives for one review and its pack and already assumes the data holds still meanwhile) each
+    table's part is computed once, so the several cache entries a pack reads share the one
+    aggregate over the history.
+    """
+    remember = getattr(store, "memo", None)
+
+    def part(key: str, compute: Callable[[], str]) -> str:
+        if callable(remember):
+            return str(remember(("datacache.fingerprint", key), compute))
+        return compute()
+
+    parts = [part("imports", lambda: _imports_part(store))]
+    parts += [part(name, lambda name=name: _table_part(store, name)) for name in tables]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

@@ -271,8 +271,11 @@ def company_forecast(
     minute for ten million history rows) and does not depend on the unit a pack is for, so the
     result is kept in :mod:`salesorg.datacache`, keyed by the data, ``as_of`` and the
     parameters: the first pack of a data day pays for it, the company pack and every team pack
-    after it read it back (also from a read-only store).
+    after it read it back (also from a read-only store). ``store`` may be a review's
+    :class:`~salesorg.review.source.ReviewSource` (the data fingerprint is then shared with
+    the review's other cache entries); the computation reads the store it wraps.
     """
+    inner = getattr(store, "inner", store)
     params = {
         "as_of": as_of.isoformat(),
         "method": method,
@@ -286,7 +289,7 @@ def company_forecast(
         "forecast-company",
         params,
         lambda: _compute_company_forecast(
-            store, as_of=as_of, method=method, trials=trials, seed=seed
+            inner, as_of=as_of, method=method, trials=trials, seed=seed
         ).to_entry(),
         tables=FORECAST_TABLES,
     )

@@ -213,17 +213,23 @@ def run_review(
     compare: bool = True,
 ) -> Review:
     """The review of ``unit_id`` (``None`` = company) for ``as_of`` since ``since``
-    (default ``as_of`` − 7 days). ``compare=False`` skips the KPIs of the earlier dates."""
+    (default ``as_of`` − 7 days). ``compare=False`` skips the KPIs of the earlier dates.
+
+    Given a plain store, the review of a unit below the company reads only the states of the
+    unit's people (:class:`~salesorg.review.source.ReviewSource` with ``owners``); given a
+    :class:`~salesorg.review.source.ReviewSource`, it uses that one's states as they are."""
     from salesorg.errors import ConfigError
 
     config = config or ReviewConfig()
-    if not isinstance(source, ReviewSource):
-        source = ReviewSource(source)
     d = to_date(as_of)
     s = to_date(since) if since is not None else d - dt.timedelta(days=7)
     if s >= d:
         raise ConfigError(f"--since {s} must be before --as-of {d}")
     scope = resolve_scope(source, d, unit_id)
+    if not isinstance(source, ReviewSource):
+        # one unit's review builds only its people's states (a caller reviewing many units
+        # passes one company-wide ReviewSource and shares its states instead)
+        source = ReviewSource(source, owners=scope.people)
     currency = getattr(source, "reporting_currency", "EUR")
     # the stale thresholds first: their aggregate over the whole history then finds the
     # memory free that the two states take next (lower peak); memoised on the source

@@ -8,6 +8,13 @@ Ibis' ``cache()`` no finalizer runs after the connection is closed), so later
 expressions are small and quick to compile and run. The review's two dates are built
 together (:meth:`ReviewSource.pair`, one pass over the history intervals) and the states at
 either date are then read from that one table. Everything else passes through.
+
+A source made for one unit's review (``owners=``, what :func:`~salesorg.review.run_review`
+does for a single unit) keeps only the opportunities those people own at the state's date (at
+D or S for the pair): the states of a team are a few thousand rows instead of the company's
+million, and every reader of the review filters by the same people anyway
+(:func:`~salesorg.review.kpis.scoped`). Company-wide figures (the holders' yardsticks) are
+read from :attr:`ReviewSource.inner`.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import ibis
@@ -33,8 +40,9 @@ STATE_COLUMNS = PAIR_STATE_COLUMNS
 class ReviewSource:
     """Wraps a store (any :class:`~salesorg.metrics.pit.TableSource`); memoises states."""
 
-    def __init__(self, source: TableSource) -> None:
+    def __init__(self, source: TableSource, *, owners: Iterable[str] | None = None) -> None:
         self._source = source
+        self._owners = None if owners is None else frozenset(owners)
         self._states: dict[dt.date, ibis.Table] = {}
         self._pairs: dict[tuple[dt.date, dt.date], ibis.Table] = {}
         self._memo: dict[Any, Any] = {}
@@ -43,6 +51,11 @@ class ReviewSource:
     @property
     def inner(self) -> TableSource:
         return self._source
+
+    @property
+    def owners(self) -> frozenset[str] | None:
+        """The people whose opportunities the states hold (``None``: everyone)."""
+        return self._owners
 
     @property
     def reporting_currency(self) -> str:
@@ -57,6 +70,8 @@ class ReviewSource:
         if d not in self._states:
             # of the header's descriptive columns only those the review reads are joined
             state = opportunity_state(self._source, d, header=("name", "created_on"))
+            if self._owners is not None:
+                state = state.filter(state.owner_id.isin(sorted(self._owners)))
             # only the columns the review reads: a narrow temporary table is quick to write
             self._states[d] = self.materialize(state.select(*STATE_COLUMNS))
         return self._states[d]
@@ -66,7 +81,7 @@ class ReviewSource:
         ``since``; the states at D and S are then read from it (no second computation)."""
         d, s = to_date(as_of), to_date(since)
         if (d, s) not in self._pairs:
-            pair = self.materialize(state_pair(self._source, d, s))
+            pair = self.materialize(state_pair(self._source, d, s, owners=self._owners))
             self._pairs[d, s] = pair
             self._states.setdefault(d, state_from_pair(pair))
             self._states.setdefault(s, state_from_pair(pair, before=True))
