@@ -39,7 +39,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["CacheEntry", "cache_dir", "cached", "data_fingerprint"]
+__all__ = ["CacheEntry", "cache_dir", "cached", "data_fingerprint", "store_location"]
 
 #: Bump when the meaning of a cached entry changes, so old entries are ignored.
 FORMAT = 1
@@ -136,7 +136,8 @@ class CacheEntry:
         return cls(tables=tables, meta=head["meta"])
 
 
-def _location(store: Any) -> str | None:
+def store_location(store: Any) -> str | None:
+    """The store's path (resolved) or URL, what entries are kept per; None for ``:memory:``."""
     where = str(getattr(store, "path", "") or "")
     if not where or where == ":memory:":
         return None
@@ -158,7 +159,7 @@ def cached(
     ``tables`` lists the tables the computation reads (they make up the data fingerprint).
     """
     root = cache_dir()
-    where = _location(store)
+    where = store_location(store)
     if root is None or where is None:
         return compute(), False
     key = json.dumps(
