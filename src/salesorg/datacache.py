@@ -32,7 +32,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,12 +109,54 @@ def data_fingerprint(store: Any, tables: Iterable[str] = ()) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
+class _TablesOnDisk(Mapping[str, pd.DataFrame]):
+    """An entry's tables read from its folder when first asked for (a pack reading the
+    company forecast needs only one unit's rows of its deals: see :meth:`CacheEntry.rows`)."""
+
+    def __init__(self, folder: Path, names: Iterable[str]) -> None:
+        self.folder = folder
+        self._names = list(names)
+        self._loaded: dict[str, pd.DataFrame] = {}
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.parquet"
+
+    def loaded(self, name: str) -> bool:
+        return name in self._loaded
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._loaded:
+            self._loaded[name] = pd.read_parquet(self.path(name))
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 @dataclass
 class CacheEntry:
-    """What a cached computation returns: named tables plus JSON-able metadata."""
+    """What a cached computation returns: named tables plus JSON-able metadata.
 
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    An entry read back from disk reads each table when it is first used.
+    """
+
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def rows(self, name: str, column: str, values: Iterable[Any]) -> pd.DataFrame:
+        """The rows of table ``name`` whose ``column`` is one of ``values`` (order kept, new
+        index); read from disk with the filter applied, unless the table is already loaded."""
+        wanted = sorted(set(values))
+        t = self.tables
+        if wanted and isinstance(t, _TablesOnDisk) and not t.loaded(name) and name in t:
+            return pd.read_parquet(t.path(name), filters=[(column, "in", wanted)])
+        frame = t[name]
+        return frame[frame[column].isin(wanted)].reset_index(drop=True)
 
     def write(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -130,8 +172,10 @@ class CacheEntry:
             head = json.loads((folder / "meta.json").read_text())
             if head.get("format") != FORMAT:
                 return None
-            tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in head["tables"]}
-        except (OSError, ValueError, KeyError):
+            tables = _TablesOnDisk(folder, head["tables"])
+            if not all(tables.path(n).is_file() for n in tables):
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
             return None
         return cls(tables=tables, meta=head["meta"])
 

@@ -86,6 +86,7 @@ def _store(folder: Path, choice: MethodChoice) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
         with os.fdopen(fd, "w") as f:
             json.dump({"method": choice.method, "scores": choice.scores}, f)
+        os.chmod(tmp, 0o644)  # readable like the other cache entries
         os.replace(tmp, folder / f"{choice.chosen_as_of.isoformat()}.json")
     except OSError:
         pass  # an unwritable cache folder only costs time

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,23 +223,36 @@ class CompanyForecast:
     :func:`company_forecast`): ``by_unit`` is the ``by="unit"`` forecast (units rolled up),
     ``deals`` the open deals at ``as_of`` with their owner then and the win probability in the
     period of the risk model, ``unit_of_people`` each person's unit at ``as_of`` and ``rates``
-    the rate of each opportunity currency to the reporting currency at ``as_of``.
+    the rate of each opportunity currency to the reporting currency at ``as_of``. Both tables
+    live in ``tables`` (a cache entry's, read from disk when first used): a unit's pack reads
+    only its own people's deals (:meth:`deals_of`).
     """
 
     method: str
     scores: list[dict[str, Any]]
     method_chosen_as_of: dt.date | None
-    by_unit: pd.DataFrame
-    deals: pd.DataFrame
+    tables: CacheEntry = field(repr=False)
     unit_of_people: dict[str, str]
     rates: dict[str, float]
     reporting_currency: str
     warnings: list[str]
     cached: bool = False
 
+    @property
+    def by_unit(self) -> pd.DataFrame:
+        return self.tables.tables["by_unit"]
+
+    @property
+    def deals(self) -> pd.DataFrame:
+        return self.tables.tables["deals"]
+
+    def deals_of(self, owners: Iterable[str]) -> pd.DataFrame:
+        """The open deals owned by ``owners`` (in the order of :attr:`deals`)."""
+        return self.tables.rows("deals", "owner_id", owners)
+
     def to_entry(self) -> CacheEntry:
         return CacheEntry(
-            tables={"by_unit": self.by_unit, "deals": self.deals},
+            tables=self.tables.tables,
             meta={
                 "method": self.method,
                 "scores": self.scores,
@@ -261,8 +275,7 @@ class CompanyForecast:
             method_chosen_as_of=None
             if m.get("method_chosen_as_of") is None
             else dt.date.fromisoformat(m["method_chosen_as_of"]),
-            by_unit=entry.tables["by_unit"],
-            deals=entry.tables["deals"],
+            tables=entry,
             unit_of_people=m["unit_of_people"],
             rates={k: float(v) for k, v in m["rates"].items()},
             reporting_currency=m["reporting_currency"],
@@ -365,8 +378,7 @@ def _compute_company_forecast(
         method=method,
         scores=scores,
         method_chosen_as_of=chosen_as_of,
-        by_unit=by_unit,
-        deals=deals,
+        tables=CacheEntry(tables={"by_unit": by_unit, "deals": deals}),
         unit_of_people={str(k): str(v) for k, v in view.unit_of_people().items()},
         rates={c: float(r) for c, r in zip(history.currencies, rates, strict=True)},
         reporting_currency=history.reporting_currency,
@@ -433,7 +445,7 @@ def forecast_rollup_for_pack(
         row["p90"] = float(row.p50) + k * float(row.p90 - row.p50)
     subtree = _subtree(units, unit_id)
     members = [pid for pid, u in cf.unit_of_people.items() if u in subtree]
-    deals = cf.deals[cf.deals.owner_id.isin(set(members))]
+    deals = cf.deals_of(members)
     p, a = deals.p_win.to_numpy(float), deals.amount.to_numpy(float)
     var = a * a * p * (1 - p)
     order = np.argsort(-var)[:10]

@@ -21,7 +21,7 @@ from salesorg.review.bridge import Bridge, bridge
 from salesorg.review.changes import change_base
 from salesorg.review.config import FLAGS, ReviewConfig
 from salesorg.review.holders import holder_stats
-from salesorg.review.kpis import headline_kpis
+from salesorg.review.kpis import headline_kpis_at
 from salesorg.review.materiality import score_changes, suppression_reasons
 from salesorg.review.scope import Scope, resolve_scope
 from salesorg.review.source import ReviewSource
@@ -248,13 +248,13 @@ def run_review(
     )
     br = bridge(base, window=config.window)
     people = scope.people
-    kpis: dict[str, Any] = {"current": headline_kpis(source, d, owners=people, unit_id=unit_id)}
+    lq = d - dt.timedelta(days=91)
+    dates = [d, s, lq] if compare else [d]
+    found = headline_kpis_at(source, dates, owners=people, unit_id=unit_id)
+    kpis: dict[str, Any] = {"current": found[0]}
     if compare:
-        lq = d - dt.timedelta(days=91)
-        kpis["last_review"] = headline_kpis(source, s, owners=people, unit_id=unit_id)
-        kpis["last_review"]["as_of"] = s
-        kpis["same_week_last_quarter"] = headline_kpis(source, lq, owners=people, unit_id=unit_id)
-        kpis["same_week_last_quarter"]["as_of"] = lq
+        kpis["last_review"] = {**found[1], "as_of": s}
+        kpis["same_week_last_quarter"] = {**found[2], "as_of": lq}
     return Review(
         as_of=d,
         since=s,
