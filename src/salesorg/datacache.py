@@ -39,7 +39,14 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["CacheEntry", "cache_dir", "cached", "data_fingerprint", "store_location"]
+__all__ = [
+    "CacheEntry",
+    "cache_dir",
+    "cached",
+    "cached_file",
+    "data_fingerprint",
+    "store_location",
+]
 
 #: Bump when the meaning of a cached entry changes, so old entries are ignored.
 FORMAT = 1
@@ -203,15 +210,9 @@ def cached(
     ``tables`` lists the tables the computation reads (they make up the data fingerprint).
     """
     root = cache_dir()
-    where = store_location(store)
-    if root is None or where is None:
+    folder = _folder(store, name, params, tables)
+    if root is None or folder is None:
         return compute(), False
-    key = json.dumps(
-        {"where": where, "name": name, "params": params, "data": data_fingerprint(store, tables)},
-        sort_keys=True,
-        default=str,
-    )
-    folder = root / name / hashlib.sha256(key.encode()).hexdigest()[:32]
     found = CacheEntry.read(folder)
     if found is not None:
         return found, True
@@ -222,6 +223,55 @@ def cached(
         if found is not None:
             return found, True
         return _compute_and_write(root, folder, compute), False
+
+
+def _folder(store: Any, name: str, params: dict[str, Any], tables: Iterable[str]) -> Path | None:
+    """The folder of an entry (None when caching is off or the store is in memory)."""
+    root, where = cache_dir(), store_location(store)
+    if root is None or where is None:
+        return None
+    key = json.dumps(
+        {"where": where, "name": name, "params": params, "data": data_fingerprint(store, tables)},
+        sort_keys=True,
+        default=str,
+    )
+    return root / name / hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def cached_file(
+    store: Any,
+    name: str,
+    params: dict[str, Any],
+    write: Callable[[Path], None],
+    *,
+    tables: Iterable[str],
+    filename: str = "data.parquet",
+) -> Path | None:
+    """A file written once per (store, data, ``name``, ``params``) by ``write(path)``: its
+    path, or None when caching is off, the store is in memory or the write failed.
+
+    For results too big to pass through pandas (a million-row state), which the database
+    writes and reads itself; same key, same atomic rename as :func:`cached`.
+    """
+    folder = _folder(store, name, params, tables)
+    if folder is None:
+        return None
+    path = folder / filename
+    if path.is_file():
+        return path
+    with _lock_for(folder):
+        if path.is_file():
+            return path
+        tmp = None
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+            write(tmp / filename)
+            tmp.rename(folder)
+        except Exception:  # another writer won, or the folder or the write failed: no cache
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+    return path if path.is_file() else None
 
 
 _LOCKS: dict[Path, threading.Lock] = {}

@@ -82,15 +82,21 @@ def _pack_tables(review) -> dict[str, pd.DataFrame]:
     }
 
 
+@pytest.mark.parametrize("cache", ["on", "off"])
 @pytest.mark.parametrize("unit", ["T1", "T2"])
 def test_a_units_review_from_its_own_states_equals_the_company_states(
-    moving: Store, unit: str
+    moving: Store, unit: str, cache: str, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """With the data cache a unit's states are filtered from the day's company states kept
+    as Parquet; without it they are computed for the unit's people alone."""
+    monkeypatch.setenv("SALESORG_CACHE_DIR", str(tmp_path / "cache") if cache == "on" else "off")
     shared = ReviewSource(moving)  # company-wide states, as --per-unit shares them
     own = run_review(moving, D, S, unit_id=unit)
     company = run_review(shared, D, S, unit_id=unit)
     assert own.source.owners == own.scope.people  # really built from the unit's states
     assert shared.owners is None
+    if cache == "on":  # the day's company states were kept and filtered
+        assert {p.name for p in (tmp_path / "cache").iterdir()} >= {"review-pair", "review-state"}
     assert own.to_json() == company.to_json()
     pd.testing.assert_frame_equal(own.changes, company.changes)
     mine, theirs = _pack_tables(own), _pack_tables(company)

@@ -27,10 +27,14 @@ from typing import Any
 
 import ibis
 
+from salesorg.datacache import cached_file
 from salesorg.metrics.pit import TableSource, opportunity_state, to_date
 from salesorg.review.pair import PAIR_STATE_COLUMNS, state_from_pair, state_pair
 
-__all__ = ["STATE_COLUMNS", "ReviewSource", "memo", "pair_at", "state_at"]
+__all__ = ["STATE_COLUMNS", "STATE_TABLES", "ReviewSource", "memo", "pair_at", "state_at"]
+
+#: The tables a state reads (they key the company states kept in the data cache).
+STATE_TABLES = ("opportunities", "opportunity_history", "stages", "fx_rates")
 
 #: Columns of :func:`opportunity_state` the review uses (``name`` for the change list); the
 #: state pair holds the same columns for D.
@@ -69,11 +73,18 @@ class ReviewSource:
         d = to_date(as_of)
         if d not in self._states:
             # of the header's descriptive columns only those the review reads are joined
-            state = opportunity_state(self._source, d, header=("name", "created_on"))
+            def company() -> ibis.Table:
+                # of the header's descriptive columns only those the review reads are joined
+                state = opportunity_state(self._source, d, header=("name", "created_on"))
+                # only the columns the review reads: a narrow table is quick to write
+                return state.select(*STATE_COLUMNS)
+
+            state = self._company_file("review-state", {"as_of": d.isoformat()}, company)
+            if state is None:
+                state = company()
             if self._owners is not None:
                 state = state.filter(state.owner_id.isin(sorted(self._owners)))
-            # only the columns the review reads: a narrow temporary table is quick to write
-            self._states[d] = self.materialize(state.select(*STATE_COLUMNS))
+            self._states[d] = self.materialize(state)
         return self._states[d]
 
     def pair(self, as_of: dt.date | str, since: dt.date | str) -> ibis.Table:
@@ -81,11 +92,44 @@ class ReviewSource:
         ``since``; the states at D and S are then read from it (no second computation)."""
         d, s = to_date(as_of), to_date(since)
         if (d, s) not in self._pairs:
-            pair = self.materialize(state_pair(self._source, d, s, owners=self._owners))
+            params = {"as_of": d.isoformat(), "since": s.isoformat()}
+            full = self._company_file("review-pair", params, lambda: state_pair(self._source, d, s))
+            if full is None:
+                pair = self.materialize(state_pair(self._source, d, s, owners=self._owners))
+            else:
+                members = sorted(self._owners or ())
+                scoped = full.owner_id.isin(members) | full.owner_id_0.isin(members)
+                pair = self.materialize(full.filter(scoped.coalesce(False)))
             self._pairs[d, s] = pair
             self._states.setdefault(d, state_from_pair(pair))
             self._states.setdefault(s, state_from_pair(pair, before=True))
         return self._pairs[d, s]
+
+    def _company_file(
+        self, name: str, params: dict[str, Any], company: Callable[[], ibis.Table]
+    ) -> ibis.Table | None:
+        """For a unit's source on DuckDB: the company-wide ``company()`` table, written once
+        per data day to the data cache as Parquet and read back (None otherwise: compute).
+
+        A unit's states are then a filter over the day's company states (the 120 team packs
+        of a day share one computation of them) instead of a pass over the whole history.
+        """
+        if self._owners is None:
+            return None
+        backend = self._source.table("opportunity_history")._find_backend()
+        if getattr(backend, "name", "") != "duckdb":
+            return None
+        currency = self.reporting_currency
+        path = cached_file(
+            self,
+            name,
+            {**params, "reporting_currency": currency, "columns": "v1"},
+            lambda p: backend.to_parquet(company(), p),
+            tables=STATE_TABLES,
+        )
+        if path is None:
+            return None
+        return backend.read_parquet(path)
 
     def materialize(self, expr: ibis.Table) -> ibis.Table:
         """``expr`` computed once into a temporary table (dropped by :meth:`release`)."""
