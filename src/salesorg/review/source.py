@@ -51,6 +51,7 @@ class ReviewSource:
         self._pairs: dict[tuple[dt.date, dt.date], ibis.Table] = {}
         self._memo: dict[Any, Any] = {}
         self._names: list[tuple[Any, str]] = []
+        self._views: list[tuple[Any, str]] = []
 
     @property
     def inner(self) -> TableSource:
@@ -129,7 +130,9 @@ class ReviewSource:
         )
         if path is None:
             return None
-        return backend.read_parquet(path)
+        table = backend.read_parquet(path)  # a view over the file, dropped by release()
+        self._views.append((backend, table.get_name()))
+        return table
 
     def materialize(self, expr: ibis.Table) -> ibis.Table:
         """``expr`` computed once into a temporary table (dropped by :meth:`release`)."""
@@ -149,7 +152,11 @@ class ReviewSource:
             # the connection may already be closed
             with contextlib.suppress(Exception):
                 backend.drop_table(name, force=True)
+        for backend, name in self._views:
+            with contextlib.suppress(Exception):
+                backend.drop_view(name, force=True)
         self._names.clear()
+        self._views.clear()
         self._states.clear()
         self._pairs.clear()
 
