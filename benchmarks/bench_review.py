@@ -8,8 +8,10 @@ Baselines, same run:
 (a) an idiomatic pandas implementation of the same review from the native Parquet files and
 (b) straightforward hand-written DuckDB SQL on the same store
 (:mod:`benchmarks._review_baselines`). Each runs in its own subprocess so peak memory
-(``ru_maxrss``) is per implementation. Also: the HTML pack of one team, as the first pack of
-the data day (it computes the company forecast every pack of that day shares) and after it.
+(``ru_maxrss``) is per implementation. Also: the HTML pack of one team as the first pack of a
+week earlier (the company forecast with the backtest that chooses its method), as the first
+pack of the data day (the company forecast with last week's choice, and the day's company
+states every later pack filters) and after it.
 
 Goals (issue #4): ≥ 5x faster than pandas, ≥ 2x faster than the SQL, stretch < 0.6 s, peak
 memory < 1 GB, one team's HTML pack < 2 s.
