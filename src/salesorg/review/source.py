@@ -13,8 +13,10 @@ A source made for one unit's review (``owners=``, what :func:`~salesorg.review.r
 does for a single unit) keeps only the opportunities those people own at the state's date (at
 D or S for the pair): the states of a team are a few thousand rows instead of the company's
 million, and every reader of the review filters by the same people anyway
-(:func:`~salesorg.review.kpis.scoped`). Company-wide figures (the holders' yardsticks) are
-read from :attr:`ReviewSource.inner`.
+(:func:`~salesorg.review.kpis.scoped`). On DuckDB with the data cache on, the day's
+company-wide states are written once as Parquet and such a source filters them; otherwise the
+owner filter goes into the history scan (:func:`~salesorg.review.pair.state_pair`). Figures
+that need the whole company (the holders' yardsticks) read :attr:`ReviewSource.inner`.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ class ReviewSource:
         """The cached :func:`opportunity_state` at ``as_of``."""
         d = to_date(as_of)
         if d not in self._states:
-            # of the header's descriptive columns only those the review reads are joined
+
             def company() -> ibis.Table:
                 # of the header's descriptive columns only those the review reads are joined
                 state = opportunity_state(self._source, d, header=("name", "created_on"))
