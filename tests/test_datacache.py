@@ -125,3 +125,38 @@ def test_threads_asking_for_the_same_entry_wait_for_one_computation(tiny: Path) 
         for t in threads:
             t.join()
     assert compute.calls == 1 and sorted(results) == [False, True, True, True]
+
+
+def test_rows_of_a_table_read_back_are_filtered_on_disk_and_keep_their_order(
+    tmp_path: Path,
+) -> None:
+    frame = pd.DataFrame({"owner_id": ["b", "a", "c", "a"], "x": [1.0, 2.0, 3.0, 4.0]})
+    CacheEntry(tables={"deals": frame}, meta={}).write(tmp_path / "e")
+    entry = CacheEntry.read(tmp_path / "e")
+    assert entry is not None
+    got = entry.rows("deals", "owner_id", {"a", "c"})
+    pd.testing.assert_frame_equal(got, frame.iloc[[1, 2, 3]].reset_index(drop=True))
+    assert entry.rows("deals", "owner_id", []).empty
+    pd.testing.assert_frame_equal(entry.tables["deals"], frame)
+    in_memory = CacheEntry(tables={"deals": frame}).rows("deals", "owner_id", ["a"])
+    pd.testing.assert_frame_equal(in_memory, frame.iloc[[1, 3]].reset_index(drop=True))
+
+
+def test_a_review_source_computes_each_fingerprint_part_once(tiny: Path) -> None:
+    from salesorg.review.source import ReviewSource
+
+    with Store.open(tiny, read_only=True) as s:
+        src = ReviewSource(s)
+        calls: list[str] = []
+        real = s.table
+
+        def counting(name: str):
+            calls.append(name)
+            return real(name)
+
+        s.table = counting  # type: ignore[method-assign]
+        a = data_fingerprint(src, ("opportunity_history", "stages"))
+        b = data_fingerprint(src, ("opportunity_history", "units"))
+        assert a == data_fingerprint(s, ("opportunity_history", "stages"))
+        assert b != a
+    assert calls.count("opportunity_history") == 2  # once for src (memoised), once for s

@@ -32,14 +32,21 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["CacheEntry", "cache_dir", "cached", "data_fingerprint"]
+__all__ = [
+    "CacheEntry",
+    "cache_dir",
+    "cached",
+    "cached_file",
+    "data_fingerprint",
+    "store_location",
+]
 
 #: Bump when the meaning of a cached entry changes, so old entries are ignored.
 FORMAT = 1
@@ -66,39 +73,97 @@ def _frame_digest(frame: pd.DataFrame) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def data_fingerprint(store: Any, tables: Iterable[str] = ()) -> str:
-    """A digest that changes whenever the data a result reads changes (see the module doc)."""
-    parts: list[str] = []
+def _table_part(store: Any, name: str) -> str:
+    """One table's share of :func:`data_fingerprint`."""
+    t = store.table(name)
+    if name in SMALL_TABLES:
+        return f"{name}:{_frame_digest(t.to_pandas())}"
+    if name == "opportunity_history":
+        # the decimal sum is exact; a float sum in parallel differs in its last bits
+        agg = t.aggregate(n=t.count(), last=t.changed_at.max(), total=t.amount.sum())
+        return f"{name}:{agg.to_pandas().iloc[0].to_dict()}"
+    if name == "opportunities":
+        agg = t.aggregate(n=t.count(), first=t.created_on.min(), last=t.created_on.max())
+        return f"{name}:{agg.to_pandas().iloc[0].to_dict()}"
+    return f"{name}:{t.count().to_pyarrow().as_py()}"
+
+
+def _imports_part(store: Any) -> str:
     try:
         imports = store.table("imports").select("import_id", "sha256", "status").to_pandas()
-        parts.append(_frame_digest(imports))
+        return _frame_digest(imports)
     except Exception:  # a warehouse holding only the CRM tables has no audit trail
-        parts.append("no imports table")
-    for name in tables:
-        t = store.table(name)
-        if name in SMALL_TABLES:
-            parts.append(f"{name}:{_frame_digest(t.to_pandas())}")
-        elif name == "opportunity_history":
-            # the decimal sum is exact; a float sum in parallel differs in its last bits
-            agg = t.aggregate(n=t.count(), last=t.changed_at.max(), total=t.amount.sum())
-            agg = agg.to_pandas()
-            parts.append(f"{name}:{agg.iloc[0].to_dict()}")
-        elif name == "opportunities":
-            agg = t.aggregate(
-                n=t.count(), first=t.created_on.min(), last=t.created_on.max()
-            ).to_pandas()
-            parts.append(f"{name}:{agg.iloc[0].to_dict()}")
-        else:
-            parts.append(f"{name}:{t.count().to_pyarrow().as_py()}")
+        return "no imports table"
+
+
+def data_fingerprint(store: Any, tables: Iterable[str] = ()) -> str:
+    """A digest that changes whenever the data a result reads changes (see the module doc).
+
+    On a store with a ``memo`` method (a :class:`~salesorg.review.source.ReviewSource`, which
+    lives for one review and its pack and already assumes the data holds still meanwhile) each
+    table's part is computed once, so the several cache entries a pack reads share the one
+    aggregate over the history.
+    """
+    remember = getattr(store, "memo", None)
+
+    def part(key: str, compute: Callable[[], str]) -> str:
+        if callable(remember):
+            return str(remember(("datacache.fingerprint", key), compute))
+        return compute()
+
+    parts = [part("imports", lambda: _imports_part(store))]
+    parts += [part(name, lambda name=name: _table_part(store, name)) for name in tables]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+class _TablesOnDisk(Mapping[str, pd.DataFrame]):
+    """An entry's tables read from its folder when first asked for (a pack reading the
+    company forecast needs only one unit's rows of its deals: see :meth:`CacheEntry.rows`)."""
+
+    def __init__(self, folder: Path, names: Iterable[str]) -> None:
+        self.folder = folder
+        self._names = list(names)
+        self._loaded: dict[str, pd.DataFrame] = {}
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.parquet"
+
+    def loaded(self, name: str) -> bool:
+        return name in self._loaded
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._loaded:
+            self._loaded[name] = pd.read_parquet(self.path(name))
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 @dataclass
 class CacheEntry:
-    """What a cached computation returns: named tables plus JSON-able metadata."""
+    """What a cached computation returns: named tables plus JSON-able metadata.
 
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    An entry read back from disk reads each table when it is first used.
+    """
+
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def rows(self, name: str, column: str, values: Iterable[Any]) -> pd.DataFrame:
+        """The rows of table ``name`` whose ``column`` is one of ``values`` (order kept, new
+        index); read from disk with the filter applied, unless the table is already loaded."""
+        wanted = sorted(set(values))
+        t = self.tables
+        if wanted and isinstance(t, _TablesOnDisk) and not t.loaded(name) and name in t:
+            return pd.read_parquet(t.path(name), filters=[(column, "in", wanted)])
+        frame = t[name]
+        return frame[frame[column].isin(wanted)].reset_index(drop=True)
 
     def write(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -114,13 +179,16 @@ class CacheEntry:
             head = json.loads((folder / "meta.json").read_text())
             if head.get("format") != FORMAT:
                 return None
-            tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in head["tables"]}
-        except (OSError, ValueError, KeyError):
+            tables = _TablesOnDisk(folder, head["tables"])
+            if not all(tables.path(n).is_file() for n in tables):
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
             return None
         return cls(tables=tables, meta=head["meta"])
 
 
-def _location(store: Any) -> str | None:
+def store_location(store: Any) -> str | None:
+    """The store's path (resolved) or URL, what entries are kept per; None for ``:memory:``."""
     where = str(getattr(store, "path", "") or "")
     if not where or where == ":memory:":
         return None
@@ -142,15 +210,9 @@ def cached(
     ``tables`` lists the tables the computation reads (they make up the data fingerprint).
     """
     root = cache_dir()
-    where = _location(store)
-    if root is None or where is None:
+    folder = _folder(store, name, params, tables)
+    if root is None or folder is None:
         return compute(), False
-    key = json.dumps(
-        {"where": where, "name": name, "params": params, "data": data_fingerprint(store, tables)},
-        sort_keys=True,
-        default=str,
-    )
-    folder = root / name / hashlib.sha256(key.encode()).hexdigest()[:32]
     found = CacheEntry.read(folder)
     if found is not None:
         return found, True
@@ -161,6 +223,55 @@ def cached(
         if found is not None:
             return found, True
         return _compute_and_write(root, folder, compute), False
+
+
+def _folder(store: Any, name: str, params: dict[str, Any], tables: Iterable[str]) -> Path | None:
+    """The folder of an entry (None when caching is off or the store is in memory)."""
+    root, where = cache_dir(), store_location(store)
+    if root is None or where is None:
+        return None
+    key = json.dumps(
+        {"where": where, "name": name, "params": params, "data": data_fingerprint(store, tables)},
+        sort_keys=True,
+        default=str,
+    )
+    return root / name / hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def cached_file(
+    store: Any,
+    name: str,
+    params: dict[str, Any],
+    write: Callable[[Path], None],
+    *,
+    tables: Iterable[str],
+    filename: str = "data.parquet",
+) -> Path | None:
+    """A file written once per (store, data, ``name``, ``params``) by ``write(path)``: its
+    path, or None when caching is off, the store is in memory or the write failed.
+
+    For results too big to pass through pandas (a million-row state), which the database
+    writes and reads itself; same key, same atomic rename as :func:`cached`.
+    """
+    folder = _folder(store, name, params, tables)
+    if folder is None:
+        return None
+    path = folder / filename
+    if path.is_file():
+        return path
+    with _lock_for(folder):
+        if path.is_file():
+            return path
+        tmp = None
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+            write(tmp / filename)
+            tmp.rename(folder)
+        except Exception:  # another writer won, or the folder or the write failed: no cache
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+    return path if path.is_file() else None
 
 
 _LOCKS: dict[Path, threading.Lock] = {}

@@ -41,6 +41,13 @@ def test_pack_rollup_picks_a_backtested_method_and_explains_the_risk(synth):
     again = forecast_rollup_for_pack(synth, as_of="2025-05-14", unit_id="T1", trials=2000)
     assert again.method == r.method
     assert any(type(b).__name__ == "TableBlock" for b in r.as_blocks())
+    assert r.method_chosen_as_of == dt.date(2025, 5, 14)
+    # a week later the same choice is reused (no second backtest), and the pack says so
+    week = forecast_rollup_for_pack(synth, as_of="2025-05-21", unit_id="T1", trials=2000)
+    assert (week.method, week.method_scores) == (r.method, r.method_scores)
+    assert week.method_chosen_as_of == dt.date(2025, 5, 14)
+    text = week.as_blocks()[0].text
+    assert f"method {r.method} (chosen by the backtest as of 2025-05-14)" in text
 
 
 def test_pack_rollup_shows_the_managers_call(synth):

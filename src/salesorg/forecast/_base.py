@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 from salesorg.errors import ConfigError
 from salesorg.forecast._period import Period, parse_period
@@ -56,6 +58,8 @@ def _company_label(units: pd.DataFrame) -> str:
 
 def build_groups(view: HistoryView, by: str) -> Groups:
     """Membership of every opportunity (by its owner at ``as_of``) in the groups of ``by``."""
+    import scipy.sparse as sp  # here: importing scipy costs a pack that reads a cached forecast
+
     if by not in BY:
         raise ConfigError(f"--by {by!r} is not one of {', '.join(BY)}")
     h = view.full
@@ -125,6 +129,8 @@ def bernoulli_totals(
     References:
         Billingsley (1995), *Probability and Measure*, 3rd ed., Thm 27.3 (Lyapunov CLT).
     """
+    import scipy.sparse as sp
+
     g = member.shape[1]
     out = np.zeros((trials, g))
     live = np.flatnonzero((p > 0) & (amount > 0))

@@ -11,7 +11,9 @@ the uncertainty: deal *i*'s contribution to the variance of the total is
 The company forecast behind it (history load, method choice, simulation) does not depend on
 the unit, so :func:`company_forecast` computes it once per data day and ``as_of`` and keeps it
 in :mod:`salesorg.datacache` (files, so it works on read-only stores too); a unit's pack then
-takes its row, its riskiest deals, its quota and its managers' calls from there.
+takes its row, its riskiest deals, its quota and its managers' calls from there. The method
+choice is reused across data days for up to 30 days (:mod:`salesorg.forecast.choice`), so the
+backtest runs about once a month; the pack names the date of the backtest that chose it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +33,7 @@ from salesorg.forecast._period import Period, quarter_of
 from salesorg.forecast._warnings import ForecastWarning
 from salesorg.forecast.api import make_forecaster
 from salesorg.forecast.backtest import backtest_points, score
+from salesorg.forecast.choice import MAX_AGE_DAYS, choose_method
 from salesorg.forecast.history import History, load_history
 from salesorg.forecast.overrides import current_overrides, list_overrides, rollup_with_overrides
 from salesorg.metrics.pit import to_date
@@ -68,6 +72,8 @@ class ForecastRollup:
     risky_deals: pd.DataFrame
     width_factor: float = 1.0
     warnings: list[str] = field(default_factory=list)
+    #: the ``as_of`` of the backtest that chose ``method`` (None: given, not chosen)
+    method_chosen_as_of: dt.date | None = None
 
     def as_blocks(self) -> list[Any]:
         """Report blocks (:mod:`salesorg.report.document`) for a pack section."""
@@ -94,6 +100,8 @@ class ForecastRollup:
             kpis.append(Kpi("Managers' call", round(self.call, 2), note=self.call_source))
         best = next((s for s in self.method_scores if s["method"] == self.method), None)
         text = f"{self.period} as of {self.as_of}, method {self.method}"
+        if self.method_chosen_as_of is not None and self.method_chosen_as_of != self.as_of:
+            text += f" (chosen by the backtest as of {self.method_chosen_as_of})"
         if best:
             text += (
                 f" (backtest: WAPE {best['wape']:.0%}, P10–P90 coverage "
@@ -215,25 +223,42 @@ class CompanyForecast:
     :func:`company_forecast`): ``by_unit`` is the ``by="unit"`` forecast (units rolled up),
     ``deals`` the open deals at ``as_of`` with their owner then and the win probability in the
     period of the risk model, ``unit_of_people`` each person's unit at ``as_of`` and ``rates``
-    the rate of each opportunity currency to the reporting currency at ``as_of``.
+    the rate of each opportunity currency to the reporting currency at ``as_of``. Both tables
+    live in ``tables`` (a cache entry's, read from disk when first used): a unit's pack reads
+    only its own people's deals (:meth:`deals_of`).
     """
 
     method: str
     scores: list[dict[str, Any]]
-    by_unit: pd.DataFrame
-    deals: pd.DataFrame
+    method_chosen_as_of: dt.date | None
+    tables: CacheEntry = field(repr=False)
     unit_of_people: dict[str, str]
     rates: dict[str, float]
     reporting_currency: str
     warnings: list[str]
     cached: bool = False
 
+    @property
+    def by_unit(self) -> pd.DataFrame:
+        return self.tables.tables["by_unit"]
+
+    @property
+    def deals(self) -> pd.DataFrame:
+        return self.tables.tables["deals"]
+
+    def deals_of(self, owners: Iterable[str]) -> pd.DataFrame:
+        """The open deals owned by ``owners`` (in the order of :attr:`deals`)."""
+        return self.tables.rows("deals", "owner_id", owners)
+
     def to_entry(self) -> CacheEntry:
         return CacheEntry(
-            tables={"by_unit": self.by_unit, "deals": self.deals},
+            tables=self.tables.tables,
             meta={
                 "method": self.method,
                 "scores": self.scores,
+                "method_chosen_as_of": None
+                if self.method_chosen_as_of is None
+                else self.method_chosen_as_of.isoformat(),
                 "unit_of_people": self.unit_of_people,
                 "rates": self.rates,
                 "reporting_currency": self.reporting_currency,
@@ -247,8 +272,10 @@ class CompanyForecast:
         return cls(
             method=m["method"],
             scores=m["scores"],
-            by_unit=entry.tables["by_unit"],
-            deals=entry.tables["deals"],
+            method_chosen_as_of=None
+            if m.get("method_chosen_as_of") is None
+            else dt.date.fromisoformat(m["method_chosen_as_of"]),
+            tables=entry,
             unit_of_people=m["unit_of_people"],
             rates={k: float(v) for k, v in m["rates"].items()},
             reporting_currency=m["reporting_currency"],
@@ -264,6 +291,7 @@ def company_forecast(
     method: str | None = None,
     trials: int = 10_000,
     seed: int = 0,
+    method_max_age_days: int = MAX_AGE_DAYS,
 ) -> CompanyForecast:
     """The company's forecast of the quarter in progress, by unit; cached per data day.
 
@@ -271,8 +299,15 @@ def company_forecast(
     minute for ten million history rows) and does not depend on the unit a pack is for, so the
     result is kept in :mod:`salesorg.datacache`, keyed by the data, ``as_of`` and the
     parameters: the first pack of a data day pays for it, the company pack and every team pack
-    after it read it back (also from a read-only store).
+    after it read it back (also from a read-only store). ``store`` may be a review's
+    :class:`~salesorg.review.source.ReviewSource` (the data fingerprint is then shared with
+    the review's other cache entries); the computation reads the store it wraps.
+
+    Without ``method``, the method is the backtest's choice for ``as_of`` or, when one was made
+    at most ``method_max_age_days`` earlier, that one (:mod:`salesorg.forecast.choice`): a
+    new data day then costs the history load and the simulation, not the backtest.
     """
+    inner = getattr(store, "inner", store)
     params = {
         "as_of": as_of.isoformat(),
         "method": method,
@@ -280,13 +315,19 @@ def company_forecast(
         "seed": seed,
         "candidates": list(CANDIDATES),
         "reporting_currency": getattr(store, "reporting_currency", "EUR"),
+        "method_max_age_days": method_max_age_days,
     }
     entry, was_cached = cached(
         store,
         "forecast-company",
         params,
         lambda: _compute_company_forecast(
-            store, as_of=as_of, method=method, trials=trials, seed=seed
+            inner,
+            as_of=as_of,
+            method=method,
+            trials=trials,
+            seed=seed,
+            max_age_days=method_max_age_days,
         ).to_entry(),
         tables=FORECAST_TABLES,
     )
@@ -294,13 +335,22 @@ def company_forecast(
 
 
 def _compute_company_forecast(
-    store: Any, *, as_of: dt.date, method: str | None, trials: int, seed: int
+    store: Any, *, as_of: dt.date, method: str | None, trials: int, seed: int, max_age_days: int
 ) -> CompanyForecast:
     history = load_history(store)
     period = quarter_of(as_of)
     scores: list[dict[str, Any]] = []
+    chosen_as_of = None
     if method is None:
-        method, scores = best_method(history, as_of=as_of, store=store)
+        choice = choose_method(
+            store,
+            as_of=as_of,
+            backtest=lambda: best_method(history, as_of=as_of, store=store),
+            candidates=CANDIDATES,
+            reporting_currency=history.reporting_currency,
+            max_age_days=max_age_days,
+        )
+        method, scores, chosen_as_of = choice.method, choice.scores, choice.chosen_as_of
     view = history.known_at(as_of)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ForecastWarning)
@@ -327,8 +377,8 @@ def _compute_company_forecast(
     return CompanyForecast(
         method=method,
         scores=scores,
-        by_unit=by_unit,
-        deals=deals,
+        method_chosen_as_of=chosen_as_of,
+        tables=CacheEntry(tables={"by_unit": by_unit, "deals": deals}),
         unit_of_people={str(k): str(v) for k, v in view.unit_of_people().items()},
         rates={c: float(r) for c, r in zip(history.currencies, rates, strict=True)},
         reporting_currency=history.reporting_currency,
@@ -395,7 +445,7 @@ def forecast_rollup_for_pack(
         row["p90"] = float(row.p50) + k * float(row.p90 - row.p50)
     subtree = _subtree(units, unit_id)
     members = [pid for pid, u in cf.unit_of_people.items() if u in subtree]
-    deals = cf.deals[cf.deals.owner_id.isin(set(members))]
+    deals = cf.deals_of(members)
     p, a = deals.p_win.to_numpy(float), deals.amount.to_numpy(float)
     var = a * a * p * (1 - p)
     order = np.argsort(-var)[:10]
@@ -421,6 +471,7 @@ def forecast_rollup_for_pack(
         as_of=as_of,
         method=cf.method,
         method_scores=cf.scores,
+        method_chosen_as_of=cf.method_chosen_as_of,
         width_factor=k,
         p10=float(row.p10),
         p50=float(row.p50),

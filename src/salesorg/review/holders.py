@@ -12,6 +12,7 @@ import datetime as dt
 import ibis
 import pandas as pd
 
+from salesorg.datacache import CacheEntry, cached
 from salesorg.metrics.pit import TableSource, fx_rates_as_of, opportunity_state, to_date
 from salesorg.review.config import quarter_bounds
 from salesorg.review.source import memo, state_at
@@ -71,19 +72,8 @@ def quota_for_period(
     return part.groupby("holder_id", as_index=False)["quota"].sum()
 
 
-def holder_stats(
-    source: TableSource, as_of: dt.date | str, *, reporting_currency: str | None = None
-) -> pd.DataFrame:
-    """Per owner on D: ``open_pipeline`` (all open deals), ``typical_deal`` (median amount of
-    their deals created in the 365 days to D, any stage), ``deals_365`` and ``quarter_quota``
-    (individual quota of D's quarter). Indexed by ``owner_id``."""
-    d = to_date(as_of)
-    if reporting_currency is None:
-        state = state_at(source, d)
-    else:
-        state = opportunity_state(
-            source, d, reporting_currency=reporting_currency, header=("created_on",)
-        )
+def _owner_aggregates(state: ibis.Table, d: dt.date) -> pd.DataFrame:
+    """Per owner of ``state``: ``open_pipeline``, ``typical_deal``, ``deals_365``."""
     amt = state.amount_rc.cast("float64")
     recent = state.created_on > ibis.literal(d - dt.timedelta(days=365))
     stats = state.group_by("owner_id").aggregate(
@@ -91,7 +81,59 @@ def holder_stats(
         typical_deal=ibis.ifelse(recent, amt, ibis.null("float64")).median(),
         deals_365=ibis.ifelse(recent, 1, 0).sum(),
     )
-    out = stats.execute().set_index("owner_id")
+    return stats.execute()
+
+
+#: What the holders' yardsticks read (they key the cache entry of a unit's review).
+HOLDER_TABLES = ("opportunities", "opportunity_history", "stages", "fx_rates")
+
+
+def _company_aggregates(source: TableSource, d: dt.date) -> pd.DataFrame:
+    """:func:`_owner_aggregates` of every owner, for a review whose states hold one unit only.
+
+    The yardsticks are per owner across the company (a deal reassigned out of the unit is
+    measured against its new owner's pipeline, and the company's median deal is the last
+    fallback), so they cannot come from the unit's states; they depend only on the data and D,
+    so they are kept in :mod:`salesorg.datacache` and the packs of a day share them.
+    """
+    inner = getattr(source, "inner", source)
+    currency = getattr(source, "reporting_currency", "EUR")
+
+    def compute() -> CacheEntry:
+        state = opportunity_state(inner, d, header=("created_on",))
+        return CacheEntry(tables={"holders": _owner_aggregates(state, d)})
+
+    entry, _ = cached(
+        source,
+        "review-holder-aggregates",
+        {"as_of": d.isoformat(), "reporting_currency": currency},
+        compute,
+        tables=HOLDER_TABLES,
+    )
+    return entry.tables["holders"]
+
+
+def holder_stats(
+    source: TableSource, as_of: dt.date | str, *, reporting_currency: str | None = None
+) -> pd.DataFrame:
+    """Per owner on D: ``open_pipeline`` (all open deals), ``typical_deal`` (median amount of
+    their deals created in the 365 days to D, any stage), ``deals_365`` and ``quarter_quota``
+    (individual quota of D's quarter). Indexed by ``owner_id``.
+
+    Every owner of the company, also when ``source`` is a review source scoped to one unit
+    (its states then hold only that unit's deals; see :func:`_company_aggregates`).
+    """
+    d = to_date(as_of)
+    if reporting_currency is not None:
+        state = opportunity_state(
+            source, d, reporting_currency=reporting_currency, header=("created_on",)
+        )
+        out = _owner_aggregates(state, d)
+    elif getattr(source, "owners", None) is not None:
+        out = _company_aggregates(source, d)
+    else:
+        out = _owner_aggregates(state_at(source, d), d)
+    out = out.set_index("owner_id")
     q0, q1 = quarter_bounds(d)
     quota = quota_for_period(source, q0, q1, as_of=d, reporting_currency=reporting_currency)
     quota = quota.rename(columns={"holder_id": "owner_id", "quota": "quarter_quota"})

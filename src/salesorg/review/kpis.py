@@ -24,7 +24,7 @@ Definitions (D = as_of, Q = D's calendar quarter, Q+1 the next one):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import ibis
@@ -34,7 +34,7 @@ from salesorg.review.config import next_quarter, quarter_bounds
 from salesorg.review.holders import quota_for_period
 from salesorg.review.source import state_at
 
-__all__ = ["headline_kpis", "scoped", "unit_quota"]
+__all__ = ["headline_kpis", "headline_kpis_at", "scoped", "unit_quota"]
 
 
 def scoped(table: ibis.Table, owners: Iterable[str] | None, column: str = "owner_id") -> ibis.Table:
@@ -72,18 +72,11 @@ def _div(a: float | None, b: float | None) -> float | None:
     return a / b
 
 
-def headline_kpis(
-    source: TableSource,
-    as_of: dt.date | str,
-    *,
-    owners: Iterable[str] | None = None,
-    unit_id: str | None = None,
-) -> dict[str, Any]:
-    """The headline KPIs of the unit on ``as_of`` (see the module docstring)."""
-    d = to_date(as_of)
+def _aggregate(state: ibis.Table, d: dt.date, key: int) -> ibis.Table:
+    """The one-row aggregate of the KPIs on ``d`` over ``state`` (tagged ``k`` = ``key``)."""
     q0, q1 = quarter_bounds(d)
     n0, n1 = next_quarter(d)
-    s = scoped(state_at(source, d), owners)
+    s = state
     amt = s.amount_rc.cast("float64")
     is_open = ~s.is_closed
     cd = s.close_date
@@ -93,34 +86,44 @@ def headline_kpis(
     won90 = s.is_closed & s.is_won & recent.coalesce(False)
     lost90 = s.is_closed & ~s.is_won & recent.coalesce(False)
     cycle = ibis.ifelse(won90, cd.delta(s.created_on, unit="day").cast("float64"), ibis.null())
-    row = (
-        s.aggregate(
-            open_pipeline=ibis.ifelse(is_open, amt, 0.0).sum(),
-            open_deals=ibis.ifelse(is_open, 1, 0).sum(),
-            quarter_pipeline=ibis.ifelse(is_open & in_q, amt, 0.0).sum(),
-            next_quarter_pipeline=ibis.ifelse(is_open & in_n, amt, 0.0).sum(),
-            booked_qtd=ibis.ifelse(
-                s.is_won & (cd >= ibis.literal(q0)).coalesce(False) & (cd <= ibis.literal(d)),
-                amt,
-                0.0,
-            ).sum(),
-            won_90d=ibis.ifelse(won90, 1, 0).sum(),
-            lost_90d=ibis.ifelse(lost90, 1, 0).sum(),
-            won_value_90d=ibis.ifelse(won90, amt, 0.0).sum(),
-            lost_value_90d=ibis.ifelse(lost90, amt, 0.0).sum(),
-            cycle_days_90d=cycle.median(),
-            new_pipeline_7d=ibis.ifelse(
-                s.created_on > ibis.literal(d - dt.timedelta(days=7)), amt, 0.0
-            ).sum(),
-        )
-        .execute()
-        .iloc[0]
-        .to_dict()
+    return s.aggregate(
+        k=ibis.literal(key, type="int64"),
+        open_pipeline=ibis.ifelse(is_open, amt, 0.0).sum(),
+        open_deals=ibis.ifelse(is_open, 1, 0).sum(),
+        quarter_pipeline=ibis.ifelse(is_open & in_q, amt, 0.0).sum(),
+        next_quarter_pipeline=ibis.ifelse(is_open & in_n, amt, 0.0).sum(),
+        booked_qtd=ibis.ifelse(
+            s.is_won & (cd >= ibis.literal(q0)).coalesce(False) & (cd <= ibis.literal(d)),
+            amt,
+            0.0,
+        ).sum(),
+        won_90d=ibis.ifelse(won90, 1, 0).sum(),
+        lost_90d=ibis.ifelse(lost90, 1, 0).sum(),
+        won_value_90d=ibis.ifelse(won90, amt, 0.0).sum(),
+        lost_value_90d=ibis.ifelse(lost90, amt, 0.0).sum(),
+        cycle_days_90d=cycle.median(),
+        new_pipeline_7d=ibis.ifelse(
+            s.created_on > ibis.literal(d - dt.timedelta(days=7)), amt, 0.0
+        ).sum(),
     )
+
+
+def _finish(
+    row: dict[str, Any],
+    source: TableSource,
+    d: dt.date,
+    *,
+    owners: Iterable[str] | None,
+    unit_id: str | None,
+) -> dict[str, Any]:
+    """The KPIs of one aggregate row: typed, rounded, with the quota and the ratios."""
+    q0, q1 = quarter_bounds(d)
+    n0, n1 = next_quarter(d)
     counts = ("open_deals", "won_90d", "lost_90d")
     out: dict[str, Any] = {
         k: (None if v is None or v != v else int(v) if k in counts else float(v))
         for k, v in row.items()
+        if k != "k"
     }
     for k in (
         "open_pipeline",
@@ -149,3 +152,34 @@ def headline_kpis(
         win_rate_value_90d=(out["won_value_90d"] / closed_value) if closed_value > 0 else None,
     )
     return out
+
+
+def headline_kpis_at(
+    source: TableSource,
+    dates: Sequence[dt.date | str],
+    *,
+    owners: Iterable[str] | None = None,
+    unit_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`headline_kpis` on each of ``dates`` (in that order), from one query: the
+    aggregates over each date's own state are stacked (``UNION ALL``), so a review's three
+    dates cost one compilation and one round trip instead of three."""
+    days = [to_date(d) for d in dates]
+    people = None if owners is None else sorted(set(owners))
+    parts = [_aggregate(scoped(state_at(source, d), people), d, i) for i, d in enumerate(days)]
+    rows = ibis.union(*parts).execute() if len(parts) > 1 else parts[0].execute()
+    by_key = {int(r["k"]): r for r in rows.to_dict(orient="records")}
+    return [
+        _finish(by_key[i], source, d, owners=people, unit_id=unit_id) for i, d in enumerate(days)
+    ]
+
+
+def headline_kpis(
+    source: TableSource,
+    as_of: dt.date | str,
+    *,
+    owners: Iterable[str] | None = None,
+    unit_id: str | None = None,
+) -> dict[str, Any]:
+    """The headline KPIs of the unit on ``as_of`` (see the module docstring)."""
+    return headline_kpis_at(source, [as_of], owners=owners, unit_id=unit_id)[0]

@@ -334,9 +334,9 @@ def _forecast_section(doc: Document, review: Review, owners: Any) -> None:
     """
     from salesorg.forecast.pack import forecast_rollup_for_pack
 
+    # the review's source: the forecast's cache entry shares its data fingerprint
     source = review.extras["source"]
-    store = getattr(source, "_source", source)
-    fr = forecast_rollup_for_pack(store, as_of=review.as_of, unit_id=review.scope.unit_id)
+    fr = forecast_rollup_for_pack(source, as_of=review.as_of, unit_id=review.scope.unit_id)
     sec = doc.section(f"Forecast {fr.period}")
     for block in fr.as_blocks():
         sec.add(block)

@@ -21,7 +21,7 @@ from salesorg.review.bridge import Bridge, bridge
 from salesorg.review.changes import change_base
 from salesorg.review.config import FLAGS, ReviewConfig
 from salesorg.review.holders import holder_stats
-from salesorg.review.kpis import headline_kpis
+from salesorg.review.kpis import headline_kpis_at
 from salesorg.review.materiality import materiality_scores, suppression_reasons
 from salesorg.review.scope import Scope, resolve_scope
 from salesorg.review.source import ReviewSource
@@ -213,17 +213,23 @@ def run_review(
     compare: bool = True,
 ) -> Review:
     """The review of ``unit_id`` (``None`` = company) for ``as_of`` since ``since``
-    (default ``as_of`` − 7 days). ``compare=False`` skips the KPIs of the earlier dates."""
+    (default ``as_of`` − 7 days). ``compare=False`` skips the KPIs of the earlier dates.
+
+    Given a plain store, the review of a unit below the company reads only the states of the
+    unit's people (:class:`~salesorg.review.source.ReviewSource` with ``owners``); given a
+    :class:`~salesorg.review.source.ReviewSource`, it uses that one's states as they are."""
     from salesorg.errors import ConfigError
 
     config = config or ReviewConfig()
-    if not isinstance(source, ReviewSource):
-        source = ReviewSource(source)
     d = to_date(as_of)
     s = to_date(since) if since is not None else d - dt.timedelta(days=7)
     if s >= d:
         raise ConfigError(f"--since {s} must be before --as-of {d}")
     scope = resolve_scope(source, d, unit_id)
+    if not isinstance(source, ReviewSource):
+        # one unit's review builds only its people's states (a caller reviewing many units
+        # passes one company-wide ReviewSource and shares its states instead)
+        source = ReviewSource(source, owners=scope.people)
     currency = getattr(source, "reporting_currency", "EUR")
     # the stale thresholds first: their aggregate over the whole history then finds the
     # memory free that the two states take next (lower peak); memoised on the source
@@ -248,13 +254,13 @@ def run_review(
     )
     br = bridge(base, window=config.window)
     people = scope.people
-    kpis: dict[str, Any] = {"current": headline_kpis(source, d, owners=people, unit_id=unit_id)}
+    lq = d - dt.timedelta(days=91)
+    dates = [d, s, lq] if compare else [d]
+    found = headline_kpis_at(source, dates, owners=people, unit_id=unit_id)
+    kpis: dict[str, Any] = {"current": found[0]}
     if compare:
-        lq = d - dt.timedelta(days=91)
-        kpis["last_review"] = headline_kpis(source, s, owners=people, unit_id=unit_id)
-        kpis["last_review"]["as_of"] = s
-        kpis["same_week_last_quarter"] = headline_kpis(source, lq, owners=people, unit_id=unit_id)
-        kpis["same_week_last_quarter"]["as_of"] = lq
+        kpis["last_review"] = {**found[1], "as_of": s}
+        kpis["same_week_last_quarter"] = {**found[2], "as_of": lq}
     return Review(
         as_of=d,
         since=s,

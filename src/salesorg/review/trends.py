@@ -18,7 +18,8 @@ from collections.abc import Iterable
 import ibis
 import pandas as pd
 
-from salesorg.metrics.pit import TableSource, as_of_instant, to_date
+from salesorg.datacache import CacheEntry, cached
+from salesorg.metrics.pit import TableSource, as_of_instant, opportunity_state, to_date
 from salesorg.review.config import quarter_bounds
 from salesorg.review.kpis import scoped
 from salesorg.review.source import state_at
@@ -82,6 +83,65 @@ def quarterly_trend(
     return pd.DataFrame(rows)
 
 
+def _visits(
+    source: TableSource,
+    d: dt.date,
+    state: ibis.Table,
+    lookback_days: int,
+    *,
+    by_owner: bool,
+) -> pd.DataFrame:
+    """``reached`` and ``won`` per open stage (and per owner at D with ``by_owner``) among the
+    deals of ``state`` closed in the lookback: the history up to D says which stages each
+    was ever in."""
+    closed = state.filter(
+        state.is_closed
+        & (state.close_date > ibis.literal(d - dt.timedelta(days=lookback_days)))
+        & (state.close_date <= ibis.literal(d))
+    ).select(
+        c_id=state.opportunity_id,
+        c_won=state.is_won,
+        c_pipeline=state.pipeline.coalesce("default"),
+        c_owner=state.owner_id,
+    )
+    h = source.table("opportunity_history")
+    h = h.filter(h.changed_at < ibis.literal(as_of_instant(d)))
+    # only the closed deals' rows reach the distinct (a semi-join first)
+    h = h.filter(h.opportunity_id.isin(closed.c_id))
+    visits = h.select("opportunity_id", "stage").distinct()
+    v = visits.join(closed, visits.opportunity_id == closed.c_id)
+    stages = source.table("stages").view()
+    v = v.join(
+        stages,
+        (v.c_pipeline == stages.pipeline.coalesce("default")) & (v.stage == stages.stage),
+    )
+    v = v.filter(~stages.is_closed)
+    keys = {"pipeline": v.c_pipeline, "stage": v.stage}
+    if by_owner:
+        keys["owner_id"] = v.c_owner
+    agg = v.group_by(**keys).aggregate(reached=v.count(), won=ibis.ifelse(v.c_won, 1, 0).sum())
+    return agg.execute()
+
+
+def _company_visits(source: TableSource, d: dt.date, lookback_days: int) -> pd.DataFrame:
+    """:func:`_visits` by owner for the whole company, kept in the data cache: the packs of a
+    day each read their people's rows instead of scanning the history again."""
+    inner = getattr(source, "inner", source)
+
+    def compute() -> CacheEntry:
+        state = opportunity_state(inner, d, header=False)
+        return CacheEntry(tables={"visits": _visits(inner, d, state, lookback_days, by_owner=True)})
+
+    entry, _ = cached(
+        source,
+        "review-stage-visits",
+        {"as_of": d.isoformat(), "lookback_days": lookback_days},
+        compute,
+        tables=("opportunities", "opportunity_history", "stages", "fx_rates"),
+    )
+    return entry.tables["visits"]
+
+
 def stage_conversion(
     source: TableSource,
     as_of: dt.date | str,
@@ -91,45 +151,34 @@ def stage_conversion(
 ) -> pd.DataFrame:
     """Per open stage: ``reached`` (closed deals in the lookback that were ever in it), ``won``
     and ``win_rate`` (= won / reached), with the stage's ``ordinal`` and CRM
-    ``default_probability``; ordered by ordinal."""
+    ``default_probability``; ordered by ordinal.
+
+    For a source scoped to one unit (:class:`~salesorg.review.source.ReviewSource` with
+    ``owners``) the counts are the unit's rows of the company's counts by owner, which depend
+    only on the data and D and are kept in :mod:`salesorg.datacache`.
+    """
     d = to_date(as_of)
-    state = scoped(state_at(source, d), owners)
-    closed = state.filter(
-        state.is_closed
-        & (state.close_date > ibis.literal(d - dt.timedelta(days=lookback_days)))
-        & (state.close_date <= ibis.literal(d))
-    ).select(
-        c_id=state.opportunity_id, c_won=state.is_won, c_pipeline=state.pipeline.coalesce("default")
+    if getattr(source, "owners", None) is not None and owners is not None:
+        by_owner = _company_visits(source, d, lookback_days)
+        mine = by_owner[by_owner["owner_id"].isin(set(owners))]
+        agg = mine.groupby(["pipeline", "stage"], as_index=False)[["reached", "won"]].sum()
+    else:
+        state = scoped(state_at(source, d), owners)
+        agg = _visits(source, d, state, lookback_days, by_owner=False)
+    stages = source.table("stages")
+    all_stages = (
+        stages.filter(~stages.is_closed)
+        .select(
+            pipeline=stages.pipeline.coalesce("default"),
+            stage=stages.stage,
+            ordinal=stages.ordinal,
+            default_probability=stages.default_probability,
+        )
+        .execute()
     )
-    h = source.table("opportunity_history")
-    h = h.filter(h.changed_at < ibis.literal(as_of_instant(d)))
-    visits = h.select("opportunity_id", "stage").distinct()
-    v = visits.join(closed, visits.opportunity_id == closed.c_id)
-    stages = source.table("stages").view()
-    v = v.join(
-        stages,
-        (v.c_pipeline == stages.pipeline.coalesce("default")) & (v.stage == stages.stage),
-    )
-    v = v.filter(~stages.is_closed)
-    agg = v.group_by(pipeline=v.c_pipeline, stage=v.stage).aggregate(
-        reached=v.count(), won=ibis.ifelse(v.c_won, 1, 0).sum()
-    )
-    all_stages = stages.filter(~stages.is_closed).select(
-        pipeline=stages.pipeline.coalesce("default"),
-        stage=stages.stage,
-        ordinal=stages.ordinal,
-        default_probability=stages.default_probability,
-    )
-    out = all_stages.left_join(
-        agg, (all_stages.pipeline == agg.pipeline) & (all_stages.stage == agg.stage)
-    ).select(
-        all_stages.pipeline,
-        all_stages.stage,
-        all_stages.ordinal,
-        all_stages.default_probability,
-        reached=agg.reached.coalesce(0),
-        won=agg.won.coalesce(0),
-    )
-    df = out.execute().sort_values(["pipeline", "ordinal"]).reset_index(drop=True)
+    df = all_stages.merge(agg, on=["pipeline", "stage"], how="left")
+    for c in ("reached", "won"):
+        df[c] = df[c].fillna(0).astype("int64")
+    df = df.sort_values(["pipeline", "ordinal"]).reset_index(drop=True)
     df["win_rate"] = [w / r if r else None for w, r in zip(df["won"], df["reached"], strict=True)]
     return df
