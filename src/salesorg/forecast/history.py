@@ -436,7 +436,7 @@ def load_history(store: Any, *, batch_rows: int = 1_000_000) -> History:
         people.drop_null().to_pylist() + pc.unique(opps.column("owner_id")).drop_null().to_pylist(),
         sort_known=True,
     )
-    cols = {
+    cols: dict[str, np.ndarray] = {
         "opp": np.empty(n, dtype=np.int32),
         "at": np.empty(n, dtype=np.int64),
         "stage": np.empty(n, dtype=np.int32),

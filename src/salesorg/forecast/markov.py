@@ -112,10 +112,10 @@ class MarkovForecaster(Forecaster):
                 stacklevel=2,
             )
         D = S + 2
-        E = np.zeros(S * B * A * D)
-        cnt = np.zeros(S * B * A)
-        part = np.zeros(S * B * A)
-        last = np.zeros(S * B)
+        E: np.ndarray = np.zeros(S * B * A * D)
+        cnt: np.ndarray = np.zeros(S * B * A)
+        part: np.ndarray = np.zeros(S * B * A)
+        last: np.ndarray = np.zeros(S * B)
         won_end_days = []
         for c in history.known_spell_chunks(CHUNK_SPELLS):
             keep = sidx[c["stage"]] >= 0
@@ -147,7 +147,7 @@ class MarkovForecaster(Forecaster):
         cnt = cnt.reshape(S * B, A)
         part = part.reshape(S * B, A)
         ge = np.cumsum(cnt[:, ::-1], axis=1)[:, ::-1]
-        R = np.zeros((S * B, A))
+        R: np.ndarray = np.zeros((S * B, A))
         R[:, : A - 1] = ge[:, 1:] + part[:, : A - 1]
         R[:, A - 1] = last
         E = E.reshape(S, B, A, S + 2)
