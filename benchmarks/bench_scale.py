@@ -52,8 +52,14 @@ print(json.dumps(dict(secs=secs, size=size,
 
 def _measure(kind: str, n: int) -> dict:
     code = _CHILD.format(src=str(ROOT / "src"), root=str(ROOT))
+    # no data cache: every size measured cold, as the first review of its data day
+    env = {**os.environ, "SALESORG_CACHE_DIR": "off"}
     out = subprocess.run(
-        [sys.executable, "-c", code, kind, str(n)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, kind, str(n)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
