@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from salesorg import datacache
 from salesorg.datacache import CacheEntry, cached, data_fingerprint
 from salesorg.store import Store
 
@@ -160,3 +163,42 @@ def test_a_review_source_computes_each_fingerprint_part_once(tiny: Path) -> None
         assert a == data_fingerprint(s, ("opportunity_history", "stages"))
         assert b != a
     assert calls.count("opportunity_history") == 2  # once for src (memoised), once for s
+
+
+def _age(folder: Path, seconds: float) -> None:
+    t = time.time() - seconds
+    os.utime(folder, (t, t))
+
+
+def test_writing_an_entry_drops_the_least_recently_used_beyond_the_limit(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kind = tiny.parent / "cache" / "demo"
+    with Store.open(tiny, read_only=True) as s:
+        for a in range(4):
+            cached(s, "demo", {"a": a}, Counter(), tables=TABLES)
+            for i, folder in enumerate(sorted(kind.iterdir(), key=lambda p: p.stat().st_mtime)):
+                _age(folder, 10 * 3600 - i)  # all idle for hours, in the order written
+        folders = sorted(kind.iterdir(), key=lambda p: p.stat().st_mtime)
+        assert len(folders) == 4
+        monkeypatch.setattr(datacache, "KEEP_PER_KIND", 3)
+        oldest = folders[0]
+        # reading the oldest entry makes it the most recently used
+        _, hit = cached(s, "demo", {"a": 0}, Counter(), tables=TABLES)
+        assert hit and oldest.stat().st_mtime > folders[-1].stat().st_mtime
+        cached(s, "demo", {"a": 99}, Counter(), tables=TABLES)  # a 5th entry: 2 must go
+        kept = set(kind.iterdir())
+    assert len(kept) == 3 and oldest in kept
+    assert folders[1] not in kept and folders[2] not in kept
+
+
+def test_entries_used_within_the_hour_are_never_pruned(tmp_path: Path) -> None:
+    kind = tmp_path / "demo"
+    for i in range(5):
+        (kind / f"e{i}").mkdir(parents=True)
+    (kind / ".tmp-writing").mkdir()
+    _age(kind / "e0", 7200)
+    _age(kind / "e1", 7100)
+    gone = datacache.prune(kind, keep=2)
+    assert sorted(p.name for p in gone) == ["e0", "e1"]
+    assert sorted(p.name for p in kind.iterdir()) == [".tmp-writing", "e2", "e3", "e4"]

@@ -22,16 +22,23 @@ use ``SALESORG_CACHE_DIR=off`` (no cache) or delete the folder after editing tab
 Entries are Parquet tables plus one JSON file (no pickle: a cache folder is data, not code).
 Writes go to a temporary folder renamed into place, so concurrent writers and readers never
 see half an entry. ``:memory:`` stores are never cached.
+
+The cache does not grow without bound: a read marks an entry as used (its folder's mtime),
+and writing a new entry of a kind deletes that kind's least recently used entries beyond
+:data:`KEEP_PER_KIND` — never one used in the last hour, so a reader is not pulled from under
+(a long-running web server reviewing a new date every week keeps the recent ones).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +52,7 @@ __all__ = [
     "cached",
     "cached_file",
     "data_fingerprint",
+    "prune",
     "store_location",
 ]
 
@@ -54,6 +62,11 @@ OFF = ("off", "0", "none", "")
 
 #: Tables small enough to hash in full (their whole content is part of the fingerprint).
 SMALL_TABLES = ("stages", "units", "assignments", "fx_rates", "people")
+
+#: Entries kept per kind (``name``) when a new one is written: the most recently used.
+KEEP_PER_KIND = 16
+#: An entry used more recently than this is never deleted (someone may be reading it).
+MIN_IDLE_SECONDS = 3600.0
 
 
 def cache_dir() -> Path | None:
@@ -215,6 +228,7 @@ def cached(
         return compute(), False
     found = CacheEntry.read(folder)
     if found is not None:
+        _mark_used(folder)
         return found, True
     # threads of one process (the web server) wait for one computation instead of each
     # running their own: on a big store each takes gigabytes
@@ -258,6 +272,7 @@ def cached_file(
         return None
     path = folder / filename
     if path.is_file():
+        _mark_used(folder)
         return path
     with _lock_for(folder):
         if path.is_file():
@@ -268,10 +283,45 @@ def cached_file(
             tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
             write(tmp / filename)
             tmp.rename(folder)
+            prune(folder.parent)
         except Exception:  # another writer won, or the folder or the write failed: no cache
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
     return path if path.is_file() else None
+
+
+def _mark_used(folder: Path) -> None:
+    """Record that an entry was just used (its folder's mtime: what :func:`prune` orders by).
+
+    In a read-only cache folder the entry just ages as if unused."""
+    with contextlib.suppress(OSError):
+        os.utime(folder)
+
+
+def prune(
+    kind: Path, *, keep: int | None = None, min_idle_seconds: float | None = None
+) -> list[Path]:
+    """Delete the least recently used entries of one kind beyond ``keep`` (default
+    :data:`KEEP_PER_KIND`); returns them.
+
+    Entries used within ``min_idle_seconds`` (default :data:`MIN_IDLE_SECONDS`) stay whatever
+    their number; temporary folders of writes in progress are never touched.
+    """
+    keep = KEEP_PER_KIND if keep is None else keep
+    idle = MIN_IDLE_SECONDS if min_idle_seconds is None else min_idle_seconds
+    try:
+        entries = [p for p in kind.iterdir() if p.is_dir() and not p.name.startswith(".tmp-")]
+        used = {p: p.stat().st_mtime for p in entries}
+    except OSError:
+        return []
+    if len(entries) <= keep:
+        return []
+    now = time.time()
+    newest_first = sorted(entries, key=lambda p: used[p], reverse=True)
+    gone = [p for p in newest_first[keep:] if now - used[p] > idle]
+    for p in gone:
+        shutil.rmtree(p, ignore_errors=True)
+    return gone
 
 
 _LOCKS: dict[Path, threading.Lock] = {}
@@ -294,6 +344,7 @@ def _compute_and_write(root: Path, folder: Path, compute: Callable[[], CacheEntr
             tmp.rename(folder)
         except OSError:  # another process wrote the same entry first: keep theirs
             shutil.rmtree(tmp, ignore_errors=True)
+        prune(folder.parent)
     except OSError:
         pass  # an unwritable cache folder only costs time, never a result
     return entry
