@@ -178,7 +178,7 @@ def test_writing_an_entry_drops_the_least_recently_used_beyond_the_limit(
         for a in range(4):
             cached(s, "demo", {"a": a}, Counter(), tables=TABLES)
             for i, folder in enumerate(sorted(kind.iterdir(), key=lambda p: p.stat().st_mtime)):
-                _age(folder, 10 * 3600 - i)  # all idle for hours, in the order written
+                _age(folder, 10 * 86400 - i)  # all idle for days, in the order written
         folders = sorted(kind.iterdir(), key=lambda p: p.stat().st_mtime)
         assert len(folders) == 4
         monkeypatch.setattr(datacache, "KEEP_PER_KIND", 3)
@@ -192,13 +192,13 @@ def test_writing_an_entry_drops_the_least_recently_used_beyond_the_limit(
     assert folders[1] not in kept and folders[2] not in kept
 
 
-def test_entries_used_within_the_hour_are_never_pruned(tmp_path: Path) -> None:
+def test_entries_used_within_the_day_are_never_pruned(tmp_path: Path) -> None:
     kind = tmp_path / "demo"
     for i in range(5):
         (kind / f"e{i}").mkdir(parents=True)
     (kind / ".tmp-writing").mkdir()
-    _age(kind / "e0", 7200)
-    _age(kind / "e1", 7100)
+    _age(kind / "e0", 2 * 86400)
+    _age(kind / "e1", 2 * 86400 - 100)
     gone = datacache.prune(kind, keep=2)
     assert sorted(p.name for p in gone) == ["e0", "e1"]
     assert sorted(p.name for p in kind.iterdir()) == [".tmp-writing", "e2", "e3", "e4"]

@@ -25,7 +25,7 @@ see half an entry. ``:memory:`` stores are never cached.
 
 The cache does not grow without bound: a read marks an entry as used (its folder's mtime),
 and writing a new entry of a kind deletes that kind's least recently used entries beyond
-:data:`KEEP_PER_KIND` — never one used in the last hour, so a reader is not pulled from under
+:data:`KEEP_PER_KIND` — never one used in the last day, so a reader is not pulled from under
 (a long-running web server reviewing a new date every week keeps the recent ones).
 """
 
@@ -65,8 +65,9 @@ SMALL_TABLES = ("stages", "units", "assignments", "fx_rates", "people")
 
 #: Entries kept per kind (``name``) when a new one is written: the most recently used.
 KEEP_PER_KIND = 16
-#: An entry used more recently than this is never deleted (someone may be reading it).
-MIN_IDLE_SECONDS = 3600.0
+#: An entry used more recently than this is never deleted: an entry read back loads its
+#: tables lazily, so a review or pack that read it may still open its files.
+MIN_IDLE_SECONDS = 86400.0
 
 
 def cache_dir() -> Path | None:

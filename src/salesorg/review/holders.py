@@ -15,7 +15,7 @@ import pandas as pd
 from salesorg.datacache import CacheEntry, cached
 from salesorg.metrics.pit import TableSource, fx_rates_as_of, opportunity_state, to_date
 from salesorg.review.config import quarter_bounds
-from salesorg.review.source import memo, state_at
+from salesorg.review.source import STATE_TABLES, memo, state_at
 
 __all__ = ["holder_stats", "quota_for_period"]
 
@@ -84,10 +84,6 @@ def _owner_aggregates(state: ibis.Table, d: dt.date) -> pd.DataFrame:
     return stats.execute()
 
 
-#: What the holders' yardsticks read (they key the cache entry of a unit's review).
-HOLDER_TABLES = ("opportunities", "opportunity_history", "stages", "fx_rates")
-
-
 def _company_aggregates(source: TableSource, d: dt.date) -> pd.DataFrame:
     """:func:`_owner_aggregates` of every owner, for a review whose states hold one unit only.
 
@@ -108,7 +104,7 @@ def _company_aggregates(source: TableSource, d: dt.date) -> pd.DataFrame:
         "review-holder-aggregates",
         {"as_of": d.isoformat(), "reporting_currency": currency},
         compute,
-        tables=HOLDER_TABLES,
+        tables=STATE_TABLES,  # the yardsticks read states
     )
     return entry.tables["holders"]
 

@@ -72,11 +72,10 @@ def _div(a: float | None, b: float | None) -> float | None:
     return a / b
 
 
-def _aggregate(state: ibis.Table, d: dt.date, key: int) -> ibis.Table:
-    """The one-row aggregate of the KPIs on ``d`` over ``state`` (tagged ``k`` = ``key``)."""
+def _aggregate(s: ibis.Table, d: dt.date, key: int) -> ibis.Table:
+    """The one-row aggregate of the KPIs on ``d`` over the state ``s`` (tagged ``k`` = ``key``)."""
     q0, q1 = quarter_bounds(d)
     n0, n1 = next_quarter(d)
-    s = state
     amt = s.amount_rc.cast("float64")
     is_open = ~s.is_closed
     cd = s.close_date

@@ -249,7 +249,7 @@ def run_review(
     )
     for c in ("stake", "materiality", "material", "reason"):
         changes[c] = scores[c]  # columns added in place: no copy of the change list
-    hidden = pd.DataFrame(
+    scored = pd.DataFrame(
         {"flags": changes["flags"], "material": scores["material"], "stake": scores["stake"]}
     )
     br = bridge(base, window=config.window)
@@ -268,7 +268,7 @@ def run_review(
         config=config,
         changes=changes,
         bridge=br,
-        suppressed=suppression_reasons(hidden, config=config),
+        suppressed=suppression_reasons(scored, config=config),
         kpis=kpis,
         currency=currency,
         source=source,

@@ -22,7 +22,7 @@ from salesorg.datacache import CacheEntry, cached
 from salesorg.metrics.pit import TableSource, as_of_instant, opportunity_state, to_date
 from salesorg.review.config import quarter_bounds
 from salesorg.review.kpis import scoped
-from salesorg.review.source import state_at
+from salesorg.review.source import STATE_TABLES, state_at
 
 __all__ = ["quarterly_trend", "stage_conversion"]
 
@@ -137,7 +137,7 @@ def _company_visits(source: TableSource, d: dt.date, lookback_days: int) -> pd.D
         "review-stage-visits",
         {"as_of": d.isoformat(), "lookback_days": lookback_days},
         compute,
-        tables=("opportunities", "opportunity_history", "stages", "fx_rates"),
+        tables=STATE_TABLES,  # the visits are of a state's closed deals
     )
     return entry.tables["visits"]
 
