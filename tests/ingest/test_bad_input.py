@@ -74,3 +74,29 @@ def test_validate_reports_the_same_problem_without_writing(case, tiny_db):
     code, _out, err = run_cli("validate", "native", str(BAD / case), "--db", str(tiny_db), *opts)
     assert code == 1 and location in err
     assert table_counts(tiny_db) == before
+
+
+#: the cases whose bad value sits in the history and breaks a value or reference rule
+_HISTORY_RULES = sorted(
+    case
+    for case, (_opts, location, _rule) in CASES.items()
+    if location.startswith("opportunity_history.csv")
+    and case not in ("history_duplicate_timestamp", "history_out_of_order")
+)
+
+
+@pytest.mark.parametrize("case", _HISTORY_RULES)
+def test_a_first_history_load_checks_its_rules_while_inserting(case, tiny_db):
+    """Into an empty history the rules are checked by the insert itself (issue #3's speed);
+    the bad value is still located and nothing is written."""
+    from salesorg.store import Store
+
+    with Store.open(tiny_db) as s:
+        s.con.execute("DELETE FROM opportunity_history")
+    opts, location, rule = CASES[case]
+    before = table_counts(tiny_db)
+    code, _out, err = run_cli("import", "native", str(BAD / case), "--db", str(tiny_db), *opts)
+    assert code == 1, err
+    assert location in err, err
+    assert rule in err, err
+    assert table_counts(tiny_db) == before

@@ -36,7 +36,14 @@ from typing import Any
 from salesorg.errors import ConfigError, InputError
 from salesorg.ingest.mapping import Mapping
 from salesorg.ingest.readers import file_sha256
-from salesorg.ingest.validate import NEXT_AT, Staged, check_all
+from salesorg.ingest.validate import (
+    NEXT_AT,
+    Staged,
+    check_all,
+    drop_staged,
+    history_insert_sql,
+    rule_problems,
+)
 from salesorg.model import HEADER_COPIES, IMPORT_ORDER, OPEN_END, TABLES
 from salesorg.store import Store
 
@@ -153,6 +160,7 @@ def _upsert(store: Store, name: str, staged: str, collist: str) -> None:
 def _apply(store: Store, staged: list[Staged]) -> dict[str, int]:
     """Upsert every staged table into the store (inside the caller's transaction)."""
     con = store.con
+    present = {st.table for st in staged}
     rows: dict[str, int] = {}
     by_table = {st.table: st for st in staged}
     for name in IMPORT_ORDER:
@@ -166,7 +174,7 @@ def _apply(store: Store, staged: list[Staged]) -> dict[str, int]:
             continue
         if name == "opportunity_history":
             if not con.execute("SELECT 1 FROM opportunity_history LIMIT 1").fetchall():
-                _first_history_load(store, st, collist)
+                _first_history_load(store, st, collist, present)
                 continue
             _upsert(store, name, st.name, collist)
             store.refresh_derived(f"SELECT DISTINCT opportunity_id FROM {st.name}")
@@ -181,7 +189,7 @@ def _apply(store: Store, staged: list[Staged]) -> dict[str, int]:
     return rows
 
 
-def _first_history_load(store: Store, st: Staged, collist: str) -> None:
+def _first_history_load(store: Store, st: Staged, collist: str, present: set[str]) -> None:
     """Load history into an empty table with its derived columns computed on the way in.
 
     The header copies (``currency``, ``pipeline``, ``header_owner_id``) come from one join
@@ -194,6 +202,10 @@ def _first_history_load(store: Store, st: Staged, collist: str) -> None:
     otherwise the rows may still come grouped by opportunity in time order (checked here), and
     the result is verified afterwards (one open row per opportunity, every interval
     positive). Any other order: one window function partitioned by opportunity.
+
+    When the keys ascend, validation left the rows' value rules to this insert
+    (``st.rules_deferred``): :func:`_checked_insert` joins the header once for both the rules
+    and the copies.
     """
     con = store.con
     staged = st.name
@@ -208,6 +220,9 @@ def _first_history_load(store: Store, st: Staged, collist: str) -> None:
                              lag(changed_at) OVER () AS prev_at FROM {staged})"""
         ).fetchall()[0]
         in_order = runs == opps and not disorder
+    if st.rules_deferred:  # keys ascend; the insert checks the rules (check_table)
+        _checked_insert(store, st, collist, present)
+        return
     if in_order:
         con.execute(
             _insert_with_header(collist, f"SELECT {collist}, {NEXT_AT} AS valid_to FROM {staged}")
@@ -230,6 +245,29 @@ def _first_history_load(store: Store, st: Staged, collist: str) -> None:
     )
 
 
+def _checked_insert(store: Store, st: Staged, collist: str, present: set[str]) -> None:
+    """Insert the staged history rows that break no rule; if that is not every row, list the
+    problems (:func:`~salesorg.ingest.validate.rule_problems`) and fail, which rolls the
+    import back. The tables imported before the history are already written (``settled``).
+    """
+    con = store.con
+    settled = frozenset(IMPORT_ORDER[: IMPORT_ORDER.index(st.table)])
+    columns = [c.strip().strip('"') for c in collist.split(",")]
+    copies = ", ".join(f'"{h}"' for h in HEADER_COPIES)
+    select = history_insert_sql(st, present, settled, columns)
+    inserted = con.execute(
+        f"INSERT INTO opportunity_history ({collist}, valid_to, {copies}) {select}"
+    ).fetchall()[0][0]
+    staged_rows = con.execute(f"SELECT count(*) FROM {st.name}").fetchall()[0][0]
+    if inserted != staged_rows:
+        problems = rule_problems(con, st, present)
+        if not problems:  # every row broke no rule: the count cannot fall short
+            raise RuntimeError(
+                f"history insert wrote {inserted} of {staged_rows} rows with no rule broken"
+            )
+        raise InputError(problems)
+
+
 def _insert_with_header(collist: str, rows_sql: str) -> str:
     """``INSERT`` of ``rows_sql`` (file columns and ``valid_to``) into the history, with the
     header copies taken from ``opportunities`` by one join.
@@ -249,7 +287,7 @@ def _insert_with_header(collist: str, rows_sql: str) -> str:
 
 def _drop_temps(store: Store, staged: list[Staged]) -> None:
     for st in staged:
-        store.con.execute(f"DROP TABLE IF EXISTS {st.name}")
+        drop_staged(store.con, st)
 
 
 def import_files(
@@ -299,7 +337,17 @@ def import_files(
                     "same file(s) already imported; nothing changed",
                 )
             return ImportResult(preset, "unchanged", {}, names, prepared.report)
-        problems = check_all(store.con, prepared.staged, strict=options.strict)
+        # the history's first load checks its value rules while it inserts (check_table)
+        first_history = (
+            not dry_run
+            and not store.con.execute("SELECT 1 FROM opportunity_history LIMIT 1").fetchall()
+        )
+        problems = check_all(
+            store.con,
+            prepared.staged,
+            strict=options.strict,
+            defer_history_rules=first_history,
+        )
         if problems:
             raise InputError(problems)
         if dry_run:
