@@ -48,8 +48,8 @@ _ENCODING_HINT = (
 class Source:
     """One input file opened for SQL: ``from_sql`` selects its rows, ``columns`` its headers.
 
-    ``row_sql`` is the SQL expression of a row's spreadsheet row number in a table materialised
-    from ``from_sql`` in file order (``rowid + 2``), or ``_row`` when the source has one.
+    ``has_row``: the rows carry their spreadsheet row number as ``_row`` (otherwise staging
+    numbers them in file order from 2, the first line after the header).
     """
 
     path: Path
@@ -64,10 +64,6 @@ class Source:
     temp_files: list[Path] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)
     delimiter: str = ","
-
-    @property
-    def row_sql(self) -> str:
-        return "_row" if self.has_row else "(rowid + 2)"
 
 
 def file_sha256(path: Path) -> str:

@@ -1,8 +1,8 @@
 """Validation: cast every incoming column to the model's type and check every rule, in SQL.
 
-Each native table's incoming rows (:class:`Staged`) are cast in one pass into a temporary table
-``_in_<table>`` that keeps, next to each typed column, the raw text of any value that did not
-parse (``<col>__bad``). Then one aggregate query per table counts every rule's violations and
+Each native table's incoming rows (:class:`Staged`) are cast in one pass into a staged table
+``_in_<table>`` (held in Arrow, with each row's line number ``_row``) that keeps, next to each
+typed column, the raw text of any value that did not parse (``<col>__bad``). Then one aggregate query per table counts every rule's violations and
 only rules that fired are fetched in detail, so a clean 10-million-row file costs a few scans.
 All problems are collected (capped per rule, with a count of the rest), never only the first.
 
@@ -69,7 +69,7 @@ class Staged:
     bad: set[str] = field(default_factory=set)
     #: set by validation: True if the natural key strictly ascends in file order
     keys_ascend: bool = False
-    #: the history's staged rows, held in Arrow (the staged table is a view over them)
+    #: the staged rows, held in Arrow (the staged table ``name`` is a view over them)
     arrow: pa.Table | None = None
     #: set by validation: the value rules are left to the insert (:func:`check_table`)
     rules_deferred: bool = False
@@ -79,11 +79,6 @@ class Staged:
     @property
     def name(self) -> str:
         return f"_in_{self.table}"
-
-    @property
-    def row_sql(self) -> str:
-        """A staged row's row number in the file (``_row``, else its position: ``rowid + 2``)."""
-        return "_row" if self.source.has_row or self.arrow is not None else "(rowid + 2)"
 
 
 def _q(s: str) -> str:
@@ -141,7 +136,7 @@ def _selects(st: Staged, *, text: bool, typed_source: bool = False) -> tuple[lis
             raw = f"CASE trim({raw}) {cases} ELSE {raw} END"
         if same_type:
             typed, norm = (f"nullif(trim({raw}), '')" if c.type == "VARCHAR" else raw), None
-            if c.type == "VARCHAR" and st.table == ARROW_STAGED:
+            if c.type == "VARCHAR":
                 typed = raw  # trimmed in Arrow (_stage)
                 st.trim_later.add(c.name)
         else:
@@ -167,10 +162,6 @@ NEXT_AT = "_next_at"
 KEY_UP = "_key_up"
 
 
-#: The table staged through Arrow (:func:`_stage`).
-ARROW_STAGED = "opportunity_history"
-
-
 def _staging_sql(selects: list[str], from_sql: str) -> str:
     """``SELECT`` of the staged table: ``selects`` over the source, in file order."""
     return f"SELECT {', '.join(selects)} FROM {from_sql}"
@@ -179,28 +170,27 @@ def _staging_sql(selects: list[str], from_sql: str) -> str:
 def _stage(con: duckdb.DuckDBPyConnection, st: Staged, sql: str) -> None:
     """Create the staged table ``_in_<table>`` from ``sql`` (its rows in file order).
 
+    DuckDB reads and casts the file on every core into Arrow (``preserve_insertion_order``
+    keeps the file's order), and the Arrow table itself is the staged table (a view; ``_row``
+    numbers its rows as ``rowid + 2`` would). Text columns read as text are trimmed there
+    (:func:`~salesorg.ingest.arrow_stage.trim_blank`, which copies a column only if some value
+    needs it; SQL's ``trim`` copied every string: 1.1 CPU s on the benchmark's history).
+
     The history's rows are also compared with their next row (:data:`NEXT_AT`,
-    :data:`KEY_UP`). DuckDB reads and casts the file on every core into Arrow
-    (``preserve_insertion_order`` keeps the file's order), the neighbours are compared there
-    (:mod:`salesorg.ingest.arrow_stage`), and the Arrow table itself is the staged table (a
-    view; ``_row`` numbers its rows as ``rowid + 2`` would). Text columns read as text are
-    trimmed there too (:func:`~salesorg.ingest.arrow_stage.trim_blank`, which copies a column
-    only if some value needs it; SQL's ``trim`` copied every string, 1.1 CPU s). A ``lead() OVER ()`` in SQL
-    instead made the whole read single-threaded: 6.1 of the 12.7 s the benchmark's CSV import
+    :data:`KEY_UP`, :func:`~salesorg.ingest.arrow_stage.next_row`). As ``lead() OVER ()`` in
+    SQL this made the whole read single-threaded: 6.1 of the 12.7 s the benchmark's CSV import
     took (issue #3).
     """
     drop_staged(con, st)
-    if st.table != ARROW_STAGED:
-        con.execute(f"CREATE TEMP TABLE {st.name} AS {sql}")
-        return
     rows = con.sql(sql).to_arrow_table()
     for name in sorted(st.trim_later):
         i = rows.schema.get_field_index(name)
         rows = rows.set_column(i, name, trim_blank(rows[name]))
-    nxt = next_row(rows["opportunity_id"], rows["changed_at"])
-    rows = rows.append_column(
-        NEXT_AT, pa.array(nxt.next_at, type=pa.timestamp("us"), from_pandas=True)
-    ).append_column(KEY_UP, pa.array(nxt.key_up))
+    if st.table == "opportunity_history":
+        nxt = next_row(rows["opportunity_id"], rows["changed_at"])
+        rows = rows.append_column(
+            NEXT_AT, pa.array(nxt.next_at, type=pa.timestamp("us"), from_pandas=True)
+        ).append_column(KEY_UP, pa.array(nxt.key_up))
     if not st.source.has_row:
         rows = rows.append_column("_row", pa.array(np.arange(2, rows.num_rows + 2)))
     st.arrow = rows
@@ -208,11 +198,10 @@ def _stage(con: duckdb.DuckDBPyConnection, st: Staged, sql: str) -> None:
 
 
 def drop_staged(con: duckdb.DuckDBPyConnection, st: Staged) -> None:
-    """Drop the staged table (a temporary table, or the view over the history's Arrow rows)."""
+    """Drop the staged table (the view over its Arrow rows)."""
     if st.arrow is not None:
         con.unregister(st.name)
         st.arrow = None
-    con.execute(f"DROP TABLE IF EXISTS {st.name}")
 
 
 def _materialise_typed_csv(con: duckdb.DuckDBPyConnection, st: Staged) -> bool:
@@ -463,7 +452,7 @@ def duplicate_key_problems(con: duckdb.DuckDBPyConnection, st: Staged) -> list[P
         if st.table == "opportunity_history"
         else "duplicate ID"
     )
-    rows_sql = st.row_sql
+    rows_sql = "_row"
     not_null = " AND ".join(_ident(k) + " IS NOT NULL" for k in table.key)
     # count first (cheap); collect row lists only for the keys that repeat
     n_dup = con.execute(
@@ -518,7 +507,7 @@ def rule_problems(con: duckdb.DuckDBPyConnection, st: Staged, present: set[str])
     """The value and reference rules of one staged table (:func:`_rules`), located."""
     src = st.source
     joins, rules = _rules(st, present)
-    row = "t._row" if st.row_sql == "_row" else "(t.rowid + 2)"
+    row = "t._row"
     file_expr = "t._file" if "_file" in src.columns else _q(src.display)
     base = f"{st.name} t " + " ".join(joins)
     problems: list[Problem] = []
