@@ -161,3 +161,30 @@ def test_insert_frame_fills_the_copies_whichever_table_comes_first(store):
     later = hist.assign(changed_at=dt.datetime(2026, 1, 7, 9))
     store.insert_frame("opportunity_history", later)
     assert _copies(store) == _header_of_every_row(store)
+
+
+def _keeps_order(store) -> bool:
+    return store.con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+
+
+def test_an_import_writes_in_any_order_and_restores_the_setting_after(store, tmp_path):
+    """The insert may write rows in any order (issue #3's speed); the connection keeps the
+    file-order setting it had, after an import that fails inside its transaction (a first
+    history load whose insert finds an unknown stage) and after one that succeeds."""
+    import pytest
+
+    from salesorg.errors import InputError
+
+    assert _keeps_order(store)
+    header = _files(
+        tmp_path / "header", people=PEOPLE, stages=STAGES, fx_rates=FX, opportunities=HEADER
+    )
+    import_files(store, "native", header)
+    bad = _files(tmp_path / "bad", opportunity_history=HISTORY.replace("Qualify,50", "Nope,50"))
+    with pytest.raises(InputError, match="opportunity_history.csv:4:stage: value 'Nope'"):
+        import_files(store, "native", bad)
+    assert _keeps_order(store)
+    assert store.count("opportunity_history") == 0
+    _load(store, tmp_path)
+    assert _keeps_order(store)
+    assert _copies(store) == _header_of_every_row(store)
