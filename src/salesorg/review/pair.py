@@ -131,40 +131,51 @@ def state_pair(
         p_close=old.close_date,
         p_changed=old.changed_at,
     )
-    # one pass over the rows in force at D: a row that started before S (most deals) is also
-    # the S row; only a row that started since S looks up the S row it replaced (a small hash
-    # table, probed once per deal; the join condition keeps the others unmatched)
+    # unchanged since before S (most deals): the D row is also the S row, no join needed
+    kept = now.filter(now.changed_at < t0)
     members = None if owners is None else sorted(set(owners))
-    if members is not None:  # a row that started before S has one owner at S and D
-        mine = now.owner_id.coalesce(now.header_owner_id).isin(members)
-        now = now.filter((now.changed_at >= t0) | mine)
-    kept = now.changed_at < t0
-    j = now.left_join(old, (now.opportunity_id == old.p_id) & ~kept)
-    kept = j.changed_at < t0
-
-    def at_s(d_col: str, s_col: str) -> ibis.Value:
-        return ibis.ifelse(kept, j[d_col], j[s_col])
-
-    j = j.select(
-        opportunity_id=j.opportunity_id,
-        currency=j.currency,
-        pipeline=j.pipeline,
-        header_owner=j.header_owner_id,
-        h_owner=j.owner_id,
-        stage=j.stage,
-        amount=j.amount,
-        close_date=j.close_date,
-        changed_at=j.changed_at,
-        h_owner_0=at_s("owner_id", "p_owner"),
-        stage_0=at_s("stage", "p_stage"),
-        amount_0=at_s("amount", "p_amount"),
-        close_date_0=at_s("close_date", "p_close"),
-        changed_at_0=at_s("changed_at", "p_changed"),
+    if members is not None:  # the same row at S and D: one owner for both
+        kept = kept.filter(kept.owner_id.coalesce(kept.header_owner_id).isin(members))
+    kept = kept.select(
+        opportunity_id=kept.opportunity_id,
+        currency=kept.currency,
+        pipeline=kept.pipeline,
+        header_owner=kept.header_owner_id,
+        h_owner=kept.owner_id,
+        stage=kept.stage,
+        amount=kept.amount,
+        close_date=kept.close_date,
+        changed_at=kept.changed_at,
+        h_owner_0=kept.owner_id,
+        stage_0=kept.stage,
+        amount_0=kept.amount,
+        close_date_0=kept.close_date,
+        changed_at_0=kept.changed_at,
     )
-    if members is not None:  # owned by one of them at D or at S
-        at_d = j.h_owner.coalesce(j.header_owner).isin(members)
-        at_s0 = j.changed_at_0.notnull() & j.h_owner_0.coalesce(j.header_owner).isin(members)
-        j = j.filter(at_d | at_s0)
+    # changed (or new) since S: a small join of small sets, the S row if there was one
+    moved = now.filter(now.changed_at >= t0).view()
+    m = moved.left_join(old, moved.opportunity_id == old.p_id)
+    m = m.select(
+        opportunity_id=moved.opportunity_id,
+        currency=moved.currency,
+        pipeline=moved.pipeline,
+        header_owner=moved.header_owner_id,
+        h_owner=moved.owner_id,
+        stage=moved.stage,
+        amount=moved.amount,
+        close_date=moved.close_date,
+        changed_at=moved.changed_at,
+        h_owner_0=old.p_owner,
+        stage_0=old.p_stage,
+        amount_0=old.p_amount,
+        close_date_0=old.p_close,
+        changed_at_0=old.p_changed,
+    )
+    if members is not None:
+        at_d = m.h_owner.coalesce(m.header_owner).isin(members)
+        at_s = m.changed_at_0.notnull() & m.h_owner_0.coalesce(m.header_owner).isin(members)
+        m = m.filter(at_d | at_s)
+    j = kept.cast(m.schema()).union(m)  # same columns; the S side of m is nullable
     opps = source.table("opportunities").select("opportunity_id", "name", "created_on")
     opps = opps.rename(o_id="opportunity_id")
     existed = j.changed_at_0.notnull()
