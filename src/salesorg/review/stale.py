@@ -107,7 +107,7 @@ def stay_medians(
 
     The same figures as grouping :func:`stage_stays` by pipeline and stage, from one hash
     aggregate keyed by opportunity alone: each stage's first entry and last exit are
-    filtered aggregates of the deal's rows (``min(changed_at) FILTER (WHERE stage = ...)``),
+    aggregates of the deal's rows (``min(CASE WHEN stage = ... THEN changed_at END)``),
     and the medians are filtered aggregates of those per-deal columns. Grouping by
     (opportunity, stage) instead holds about 4.5 million groups on a 10M-row history (more
     memory), and one aggregate per stage scans the history once per stage (more CPU).
@@ -120,9 +120,14 @@ def stay_medians(
     h = source.table("opportunity_history") if pipeline else history_with_header_copies(source)
     h = h.filter(h.changed_at < t)
     keys = ("opportunity_id",) if pipeline else ("opportunity_id", "pipeline")
+
+    def only_in(stage: str, value: ibis.Value) -> ibis.Value:
+        # a CASE, not an aggregate's FILTER: DuckDB evaluates it more cheaply (~0.15 s of 1.4)
+        return ibis.ifelse(h.stage == stage, value, ibis.null(value.type().copy(nullable=True)))
+
     per_deal = h.group_by(*keys).aggregate(
-        **{f"e{i}": h.changed_at.min(where=h.stage == n) for i, n in enumerate(names)},
-        **{f"l{i}": h.valid_to.max(where=h.stage == n) for i, n in enumerate(names)},
+        **{f"e{i}": only_in(n, h.changed_at).min() for i, n in enumerate(names)},
+        **{f"l{i}": only_in(n, h.valid_to).max() for i, n in enumerate(names)},
     )
     group = ibis.literal(pipeline) if pipeline else per_deal.pipeline.coalesce("default")
     aggs = {}
