@@ -107,10 +107,12 @@ def stay_medians(
 
     The same figures as grouping :func:`stage_stays` by pipeline and stage, from one hash
     aggregate keyed by opportunity alone: each stage's first entry and last exit are
-    aggregates of the deal's rows (``min(CASE WHEN stage = ... THEN changed_at END)``),
-    and the medians are filtered aggregates of those per-deal columns. Grouping by
-    (opportunity, stage) instead holds about 4.5 million groups on a 10M-row history (more
-    memory), and one aggregate per stage scans the history once per stage (more CPU).
+    aggregates of the deal's rows (``min(CASE WHEN stage = ... THEN changed_at END)``), and
+    the medians are aggregates of those per-deal columns (NULL where the stay is not
+    complete). Measured on 1M deals / 10M history rows: about 1.3 CPU s, against 1.6 s for
+    one aggregate per stage (a scan of the history each) and about as much memory; grouping
+    by (opportunity, stage) holds 4.5 million groups (150–350 MB more at the review's peak).
+    On 100M rows: 17 CPU s against 22 s.
 
     ``pipeline`` names the one pipeline every deal is in (no need to know each deal's);
     ``None`` reads each deal's from the history rows' copy of the header's.
@@ -134,9 +136,10 @@ def stay_medians(
     for i in range(len(names)):
         left, entered = per_deal[f"l{i}"], per_deal[f"e{i}"]
         days = (left.epoch_seconds() - entered.epoch_seconds()) / 86400.0
-        done = left < t
-        aggs[f"m{i}"] = days.median(where=done)
-        aggs[f"n{i}"] = days.count(where=done)
+        # the completed stays' days, NULL otherwise (not ``where=``: Spark's median rejects it)
+        done = ibis.ifelse(left < t, days, ibis.null("float64"))
+        aggs[f"m{i}"] = done.median()
+        aggs[f"n{i}"] = done.count()
     rows: list[dict[str, object]] = []
     if names:
         wide = per_deal.group_by(pipeline=group).aggregate(**aggs).execute()
