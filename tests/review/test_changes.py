@@ -205,3 +205,38 @@ def test_stays_carry_the_pipeline_of_their_deal_without_a_header_join(tiny: Stor
     assert set(got.pipeline) == {"renewal", "default"}
     thr = stage_thresholds(tiny, day).execute()
     assert set(thr.t_pipeline) == {"default"}  # only the stages table's pipelines get one
+
+
+@pytest.mark.parametrize("two_pipelines", [False, True])
+def test_stay_medians_equal_the_medians_of_the_stays_by_pipeline_and_stage(
+    mini: Store, two_pipelines: bool
+) -> None:
+    """The one aggregate keyed by deal gives what grouping the stays themselves gives."""
+    from salesorg.review.stale import stage_stays, stay_medians
+
+    for i, days in enumerate([3, 8, 13, 21, 34, 55]):
+        start = dt.datetime(2026, 1, 1 + i, 9)
+        add_deal(
+            mini,
+            f"M{i}",
+            [
+                (start.isoformat(), "Qualify", 100, "2026-02-28", "A1"),
+                ((start + dt.timedelta(days=days)).isoformat(), "Propose", 100, "2026-02-28", "A1"),
+                ((start + dt.timedelta(days=2 * days)).isoformat(), "Qualify", 90, None, "A1"),
+                ("2026-03-25T09:00:00", "Lost", 90, "2026-03-25", "A1"),
+            ],
+        )
+    if two_pipelines:
+        mini.con.execute(
+            "UPDATE opportunities SET pipeline = 'renewal' WHERE opportunity_id IN ('M1', 'M4')"
+        )
+        mini.refresh_derived()
+    names = ["Qualify", "Propose", "Negotiate"]
+    got = stay_medians(mini, D, names, pipeline=None if two_pipelines else "default")
+    stays = stage_stays(mini, D, with_pipeline=True).execute()
+    stays = stays[stays.stage.isin(names)]
+    want = stays.groupby([stays.pipeline.fillna("default"), "stage"]).days.agg(["median", "size"])
+    got = got[got.stays > 0].set_index(["pipeline", "stage"]).sort_index()
+    assert got.index.tolist() == want.sort_index().index.tolist()
+    assert got.median_days.tolist() == pytest.approx(want.sort_index()["median"].tolist(), abs=0)
+    assert got.stays.tolist() == want.sort_index()["size"].tolist()

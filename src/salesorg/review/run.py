@@ -172,9 +172,10 @@ def _changes_frame(base: ibis.Table, scope: Scope) -> pd.DataFrame:
     # sorted by the database too; the sort below is then a check (collations differ)
     t = rel.order_by("opportunity_id").to_pyarrow()
     col = {c: _column(t, c) for c in t.column_names}
-    flags = _flag_lists(np.column_stack([col[f"f_{f}"] for f in FLAGS]).astype(bool))
-    owner = pd.Series(col["owner_id"], dtype=object)
     slip = np.array(t.column("slip_days").to_pylist(), dtype=object)  # ints and None
+    del t  # the Arrow copy goes before the frame is built (the review's peak memory)
+    flags = _flag_lists(np.column_stack([col.pop(f"f_{f}") for f in FLAGS]).astype(bool))
+    owner = pd.Series(col["owner_id"], dtype=object)
     out = pd.DataFrame(
         {
             "opportunity_id": col["opportunity_id"],

@@ -7,7 +7,8 @@ change that entered the stage to the change that left it; only completed stays c
 the default multiplier is 2, not 1). A stage with fewer than ``stale_min_spells`` completed
 stays uses ``stale_fallback_days``; ``stale_days`` overrides any stage by name.
 
-Pure Ibis: one aggregate over the history up to D (see :func:`stage_stays`).
+Pure Ibis: one aggregate over the history up to D, keyed by opportunity (see
+:func:`stay_medians`; :func:`stage_stays` lists the stays themselves).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from salesorg.metrics.pit import TableSource, as_of_instant, history_with_header
 from salesorg.review.config import ReviewConfig
 from salesorg.review.source import memo
 
-__all__ = ["stage_stays", "stage_threshold_frame", "stage_thresholds"]
+__all__ = ["stage_stays", "stage_threshold_frame", "stage_thresholds", "stay_medians"]
 
 
 def stage_stays(
@@ -93,6 +94,74 @@ def _single_pipeline(opps: ibis.Table) -> str | None:
     return str(found["p"].iloc[0]) if len(found) == 1 else None
 
 
+def stay_medians(
+    source: TableSource,
+    as_of: dt.date,
+    stages: Sequence[str],
+    *,
+    pipeline: str | None = None,
+) -> pd.DataFrame:
+    """The median length in days and the number of the completed stays of
+    :func:`stage_stays` in each of ``stages``, per pipeline (columns ``pipeline``, ``stage``,
+    ``median_days``, ``stays``; a stage without completed stays has 0 and a NULL median).
+
+    The same figures as grouping :func:`stage_stays` by pipeline and stage, from one hash
+    aggregate keyed by opportunity alone: each stage's first entry and last exit are
+    aggregates of the deal's rows (``min(CASE WHEN stage = ... THEN changed_at END)``), and
+    the medians are aggregates of those per-deal columns (NULL where the stay is not
+    complete). Measured on 1M deals / 10M history rows: about 1.3 CPU s, against 1.6 s for
+    one aggregate per stage (a scan of the history each) and about as much memory; grouping
+    by (opportunity, stage) holds 4.5 million groups (150–350 MB more at the review's peak).
+    On 100M rows: 17 CPU s against 22 s.
+
+    ``pipeline`` names the one pipeline every deal is in (no need to know each deal's);
+    ``None`` reads each deal's from the history rows' copy of the header's.
+    """
+    t = ibis.literal(as_of_instant(as_of))
+    names = sorted(set(stages))
+    known = pipeline is not None
+    h = source.table("opportunity_history") if known else history_with_header_copies(source)
+    h = h.filter(h.changed_at < t)
+    keys = ("opportunity_id",) if known else ("opportunity_id", "pipeline")
+
+    def only_in(stage: str, value: ibis.Value) -> ibis.Value:
+        # a CASE, not an aggregate's FILTER: DuckDB evaluates it more cheaply (~0.15 s of 1.4)
+        return ibis.ifelse(h.stage == stage, value, ibis.null(value.type().copy(nullable=True)))
+
+    per_deal = h.group_by(*keys).aggregate(
+        **{f"e{i}": only_in(n, h.changed_at).min() for i, n in enumerate(names)},
+        **{f"l{i}": only_in(n, h.valid_to).max() for i, n in enumerate(names)},
+    )
+    group = ibis.literal(pipeline) if known else per_deal.pipeline.coalesce("default")
+    aggs = {}
+    for i in range(len(names)):
+        left, entered = per_deal[f"l{i}"], per_deal[f"e{i}"]
+        days = (left.epoch_seconds() - entered.epoch_seconds()) / 86400.0
+        # the completed stays' days, NULL otherwise (not ``where=``: Spark's median rejects it)
+        done = ibis.ifelse(left < t, days, ibis.null("float64"))
+        aggs[f"m{i}"] = done.median()
+        aggs[f"n{i}"] = done.count()
+    rows: list[dict[str, object]] = []
+    if names:
+        wide = per_deal.group_by(pipeline=group).aggregate(**aggs).execute()
+        for r in wide.to_dict(orient="records"):
+            for i, n in enumerate(names):
+                m = r[f"m{i}"]
+                median = None if m is None or m != m else float(m)
+                rows.append(
+                    {
+                        "pipeline": r["pipeline"],
+                        "stage": n,
+                        "median_days": median,
+                        "stays": r[f"n{i}"],
+                    }
+                )
+    frame = pd.DataFrame(rows, columns=["pipeline", "stage", "median_days", "stays"])
+    return frame.astype(
+        {"pipeline": object, "stage": object, "median_days": "float64", "stays": "int64"}
+    )
+
+
 def stage_thresholds(
     source: TableSource, as_of: dt.date, *, config: ReviewConfig | None = None
 ) -> ibis.Table:
@@ -100,24 +169,25 @@ def stage_thresholds(
     ``median_days``, ``stays``).
 
     Stages with too few completed stays get ``stale_fallback_days``; overrides in
-    ``config.stale_days`` win over both.
+    ``config.stale_days`` win over both. The stays' medians are learned when this is called
+    (:func:`stay_medians`, one aggregate over the history); the table returned joins them
+    with the stages.
     """
     config = config or ReviewConfig()
     stages = source.table("stages")
     names = stages.select("stage").distinct().execute()["stage"].tolist()
     # only stages of the stages table get a threshold: the stays of other names are not needed
-    opps = source.table("opportunities")
-    only = _single_pipeline(opps)
-    if only is not None:
-        # every deal is in one pipeline: no need to know each stay's pipeline
-        stays = stage_stays(source, as_of, stages=names)
-        stays = stays.select(stays.stage, stays.days, pipeline=ibis.literal(only, type="string"))
-    else:
-        # each stay's pipeline from the history's copy of the header's (no header join)
-        stays = stage_stays(source, as_of, stages=names, with_pipeline=True)
-        stays = stays.select(stays.stage, stays.days, pipeline=stays.pipeline.coalesce("default"))
-    med = stays.group_by("pipeline", "stage").aggregate(
-        median_days=stays.days.median(), stays=stays.days.count()
+    # (every deal in one pipeline: no need to know each stay's)
+    only = _single_pipeline(source.table("opportunities"))
+    found = stay_medians(source, as_of, names, pipeline=only)
+    med = ibis.memtable(
+        found,
+        schema={
+            "pipeline": "string",
+            "stage": "string",
+            "median_days": "float64",
+            "stays": "int64",
+        },
     )
     out = stages.left_join(
         med, (stages.pipeline.coalesce("default") == med.pipeline) & (stages.stage == med.stage)
