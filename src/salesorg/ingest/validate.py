@@ -16,6 +16,7 @@ was created, ranges that end before they start).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -23,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from salesorg.errors import Problem
-from salesorg.ingest.arrow_stage import next_row, trim_blank
+from salesorg.ingest.arrow_stage import NextRow, next_row, trim_blank
 from salesorg.ingest.readers import Source, clear_rejects, csv_structure_problems, typed_csv_sql
 from salesorg.model import TABLES, Table
 
@@ -183,11 +184,29 @@ def _stage(con: duckdb.DuckDBPyConnection, st: Staged, sql: str) -> None:
     """
     drop_staged(con, st)
     rows = con.sql(sql).to_arrow_table()
-    for name in sorted(st.trim_later):
-        i = rows.schema.get_field_index(name)
-        rows = rows.set_column(i, name, trim_blank(rows[name]))
-    if st.table == "opportunity_history":
-        nxt = next_row(rows["opportunity_id"], rows["changed_at"])
+    history = st.table == "opportunity_history"
+    later = sorted(st.trim_later)
+
+    def ids_and_next() -> tuple[pa.ChunkedArray, NextRow]:
+        ids = rows["opportunity_id"]
+        if "opportunity_id" in st.trim_later:
+            ids = trim_blank(ids)
+        return ids, next_row(ids, rows["changed_at"])
+
+    # two threads (Arrow and numpy release the GIL): the history's opportunity IDs are
+    # trimmed and compared with the next row's while the other text columns are trimmed
+    nxt: NextRow | None = None
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        chain = pool.submit(ids_and_next) if history else None
+        if chain is not None:
+            later = [n for n in later if n != "opportunity_id"]
+        trimmed = {n: pool.submit(trim_blank, rows[n]) for n in later}
+        columns = {n: f.result() for n, f in trimmed.items()}
+        if chain is not None:
+            columns["opportunity_id"], nxt = chain.result()
+    for name, column in columns.items():
+        rows = rows.set_column(rows.schema.get_field_index(name), name, column)
+    if nxt is not None:
         rows = rows.append_column(
             NEXT_AT, pa.array(nxt.next_at, type=pa.timestamp("us"), from_pandas=True)
         ).append_column(KEY_UP, pa.array(nxt.key_up))
