@@ -5,6 +5,7 @@ text as ``nullif(trim(x), '')`` does."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import duckdb
 import numpy as np
@@ -29,19 +30,22 @@ def _chunked(values: list, type_: pa.DataType, cuts: list[int]) -> pa.ChunkedArr
     whole = pa.array(values, type=type_)
     bounds = [0, *sorted(c % (len(values) + 1) for c in cuts), len(values)]
     return pa.chunked_array(
-        [whole.slice(a, b - a) for a, b in zip(bounds, bounds[1:], strict=False)], type=type_
+        [whole.slice(a, b - a) for a, b in itertools.pairwise(bounds)], type=type_
     )
 
 
 def _by_sql(rows: list[tuple]) -> tuple[list, list]:
     """The same two columns from DuckDB's window over the rows in order."""
     con = duckdb.connect()
-    rows_table = pa.table(
-        {
-            "i": pa.array(range(len(rows)), pa.int64()),
-            "opportunity_id": pa.array([r[0] for r in rows], pa.string()),
-            "changed_at": pa.array([r[1] for r in rows], pa.timestamp("us")),
-        }
+    con.register(
+        "rows_table",
+        pa.table(
+            {
+                "i": pa.array(range(len(rows)), pa.int64()),
+                "opportunity_id": pa.array([r[0] for r in rows], pa.string()),
+                "changed_at": pa.array([r[1] for r in rows], pa.timestamp("us")),
+            }
+        ),
     )
     got = con.execute(
         f"""SELECT CASE WHEN n0 = opportunity_id THEN n1 ELSE TIMESTAMP '{OPEN_END}' END,
@@ -89,8 +93,9 @@ _TEXT = st.one_of(st.none(), st.text(alphabet=SPACES + "\tab\u00e9\u20ac\u00c2",
 @given(values=st.lists(_TEXT, max_size=20), cuts=st.lists(st.integers(0, 25), max_size=3))
 def test_trim_blank_matches_duckdbs_nullif_trim(values: list, cuts: list[int]) -> None:
     got = trim_blank(_chunked(values, pa.string(), cuts)).to_pylist()
-    texts = pa.table({"x": pa.array(values, pa.string())})
-    want = duckdb.connect().execute("SELECT nullif(trim(x), '') FROM texts").fetchall()
+    con = duckdb.connect()
+    con.register("texts", pa.table({"x": pa.array(values, pa.string())}))
+    want = con.execute("SELECT nullif(trim(x), '') FROM texts").fetchall()
     assert got == [w[0] for w in want]
 
 
