@@ -56,15 +56,19 @@ def test_every_case_folder_has_an_expected_location():
     assert {p.name for p in BAD.iterdir() if p.is_dir()} == set(CASES)
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_file_is_located_exits_1_and_writes_nothing(case, tiny_db):
+def _import_fails_located_writing_nothing(case: str, db) -> None:
     opts, location, rule = CASES[case]
-    before = table_counts(tiny_db)
-    code, _out, err = run_cli("import", "native", str(BAD / case), "--db", str(tiny_db), *opts)
+    before = table_counts(db)
+    code, _out, err = run_cli("import", "native", str(BAD / case), "--db", str(db), *opts)
     assert code == 1, err
     assert location in err, err
     assert rule in err, err
-    assert table_counts(tiny_db) == before
+    assert table_counts(db) == before
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_file_is_located_exits_1_and_writes_nothing(case, tiny_db):
+    _import_fails_located_writing_nothing(case, tiny_db)
 
 
 @pytest.mark.parametrize("case", ["unknown_owner", "wrong_encoding"])
@@ -93,10 +97,4 @@ def test_a_first_history_load_checks_its_rules_while_inserting(case, tiny_db):
 
     with Store.open(tiny_db) as s:
         s.con.execute("DELETE FROM opportunity_history")
-    opts, location, rule = CASES[case]
-    before = table_counts(tiny_db)
-    code, _out, err = run_cli("import", "native", str(BAD / case), "--db", str(tiny_db), *opts)
-    assert code == 1, err
-    assert location in err, err
-    assert rule in err, err
-    assert table_counts(tiny_db) == before
+    _import_fails_located_writing_nothing(case, tiny_db)
