@@ -2,8 +2,9 @@
 
 Each native table's incoming rows (:class:`Staged`) are cast in one pass into a staged table
 ``_in_<table>`` (held in Arrow, with each row's line number ``_row``) that keeps, next to each
-typed column, the raw text of any value that did not parse (``<col>__bad``). Then one aggregate query per table counts every rule's violations and
-only rules that fired are fetched in detail, so a clean 10-million-row file costs a few scans.
+typed column, the raw text of any value that did not parse (``<col>__bad``). Then one
+aggregate query per table counts every rule's violations and only rules that fired are
+fetched in detail, so a clean 10-million-row file costs a few scans.
 All problems are collected (capped per rule, with a count of the rest), never only the first.
 
 Rules (see ``docs/data-format.md``): missing required column; unknown column (``--strict``);
