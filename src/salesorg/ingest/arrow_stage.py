@@ -1,5 +1,5 @@
-"""The history's staging pass on Arrow arrays: each row compared with the next row of the
-file, and text columns trimmed.
+"""The import's staging pass on Arrow arrays: text columns trimmed (:func:`trim_blank`, every
+table), and each history row compared with the next row of the file (:func:`next_row`).
 
 The store keeps each history row's ``valid_to``: the ``changed_at`` of the same opportunity's
 next change (:mod:`salesorg.model`). Exports are usually sorted by opportunity and time; then
