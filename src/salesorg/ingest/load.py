@@ -200,7 +200,8 @@ def _first_history_load(store: Store, st: Staged, collist: str, present: set[str
     next row's ``changed_at``, computed while staging (:data:`~salesorg.ingest.validate.NEXT_AT`:
     no sort of the whole history, and this insert runs on every core).
     Validation found whether the key ascends (``st.keys_ascend``), which proves that order;
-    otherwise the rows may still come grouped by opportunity in time order (checked here), and
+    otherwise the rows may still come grouped by opportunity in time order (checked here, in
+    file order: ``_row``, since the import's writes run with any row order allowed), and
     the result is verified afterwards (one open row per opportunity, every interval
     positive). Any other order: one window function partitioned by opportunity.
 
@@ -217,8 +218,9 @@ def _first_history_load(store: Store, st: Staged, collist: str, present: set[str
             f"""SELECT count_if(prev_opp IS DISTINCT FROM opportunity_id),
                        count(DISTINCT opportunity_id),
                        count_if(prev_opp = opportunity_id AND prev_at >= changed_at)
-                FROM (SELECT opportunity_id, changed_at, lag(opportunity_id) OVER () AS prev_opp,
-                             lag(changed_at) OVER () AS prev_at FROM {staged})"""
+                FROM (SELECT opportunity_id, changed_at,
+                             lag(opportunity_id) OVER (ORDER BY _row) AS prev_opp,
+                             lag(changed_at) OVER (ORDER BY _row) AS prev_at FROM {staged})"""
         ).fetchall()[0]
         in_order = runs == opps and not disorder
     if st.rules_deferred:  # keys ascend; the insert checks the rules (check_table)

@@ -17,15 +17,22 @@ was created, ranges that end before they start).
 
 from __future__ import annotations
 
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from salesorg.errors import Problem
-from salesorg.ingest.arrow_stage import NextRow, next_row, trim_blank
+from salesorg.ingest.arrow_stage import next_row, trim_blank
 from salesorg.ingest.readers import Source, clear_rejects, csv_structure_problems, typed_csv_sql
 from salesorg.model import TABLES, Table
 
@@ -73,6 +80,8 @@ class Staged:
     keys_ascend: bool = False
     #: the staged rows, held in Arrow (the staged table ``name`` is a view over them)
     arrow: pa.Table | None = None
+    #: the staged rows outgrew memory: the folder of the file ``name`` is a view over (:func:`_stage`)
+    spill_dir: Path | None = None
     #: set by validation: the value rules are left to the insert (:func:`check_table`)
     rules_deferred: bool = False
     #: text columns staged as read, trimmed and blanks made NULL in Arrow (:func:`_stage`)
@@ -169,12 +178,23 @@ def _staging_sql(selects: list[str], from_sql: str) -> str:
     return f"SELECT {', '.join(selects)} FROM {from_sql}"
 
 
+#: Staged rows are held in memory, in Arrow, up to this many bytes (a quarter of the machine's
+#: memory, at least 1 GiB; the benchmark's 10-million-row history takes about 1 GB); the rows
+#: of a larger file go batch by batch to a Parquet file on disk (:func:`_stage_spilling`).
+STAGE_MEMORY_BYTES = max(1 << 30, os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4)
+#: What a failed read raises: DuckDB's error, or the same error re-raised by pyarrow (as
+#: ``OSError``) when the rows stream from DuckDB as Arrow batches.
+READ_ERRORS = (duckdb.Error, pa.ArrowException, OSError)
+#: Rows per Arrow batch read from DuckDB (a hint; DuckDB may send smaller ones).
+_BATCH_ROWS = 1 << 20
+
+
 def _stage(con: duckdb.DuckDBPyConnection, st: Staged, sql: str) -> None:
     """Create the staged table ``_in_<table>`` from ``sql`` (its rows in file order).
 
     DuckDB reads and casts the file on every core into Arrow (``preserve_insertion_order``
-    keeps the file's order), and the Arrow table itself is the staged table (a view; ``_row``
-    numbers its rows as ``rowid + 2`` would). Text columns read as text are trimmed there
+    keeps the file's order), and the Arrow table itself is the staged table (a view, numbered
+    by ``_row`` as the file's lines are). Text columns read as text are trimmed there
     (:func:`~salesorg.ingest.arrow_stage.trim_blank`, which copies a column only if some value
     needs it; SQL's ``trim`` copied every string: 1.1 CPU s on the benchmark's history).
 
@@ -182,46 +202,108 @@ def _stage(con: duckdb.DuckDBPyConnection, st: Staged, sql: str) -> None:
     :data:`KEY_UP`, :func:`~salesorg.ingest.arrow_stage.next_row`). As ``lead() OVER ()`` in
     SQL this made the whole read single-threaded: 6.1 of the 12.7 s the benchmark's CSV import
     took (issue #3).
+
+    A file whose rows outgrow :data:`STAGE_MEMORY_BYTES` is staged the same way batch by
+    batch into a file on disk instead (:func:`_stage_spilling`).
     """
     drop_staged(con, st)
-    rows = con.sql(sql).to_arrow_table()
-    history = st.table == "opportunity_history"
-    later = sorted(st.trim_later)
-
-    def ids_and_next() -> tuple[pa.ChunkedArray, NextRow]:
-        ids = rows["opportunity_id"]
-        if "opportunity_id" in st.trim_later:
-            ids = trim_blank(ids)
-        return ids, next_row(ids, rows["changed_at"])
-
-    # two threads (Arrow and numpy release the GIL): the history's opportunity IDs are
-    # trimmed and compared with the next row's while the other text columns are trimmed
-    nxt: NextRow | None = None
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        chain = pool.submit(ids_and_next) if history else None
-        if chain is not None:
-            later = [n for n in later if n != "opportunity_id"]
-        trimmed = {n: pool.submit(trim_blank, rows[n]) for n in later}
-        columns = {n: f.result() for n, f in trimmed.items()}
-        if chain is not None:
-            columns["opportunity_id"], nxt = chain.result()
-    for name, column in columns.items():
-        rows = rows.set_column(rows.schema.get_field_index(name), name, column)
-    if nxt is not None:
-        rows = rows.append_column(
-            NEXT_AT, pa.array(nxt.next_at, type=pa.timestamp("us"), from_pandas=True)
-        ).append_column(KEY_UP, pa.array(nxt.key_up))
-    if not st.source.has_row:
-        rows = rows.append_column("_row", pa.array(np.arange(2, rows.num_rows + 2)))
+    reader = con.sql(sql).to_arrow_reader(_BATCH_ROWS)
+    held: list[pa.RecordBatch] = []
+    size = 0
+    try:
+        for batch in reader:
+            held.append(batch)
+            size += batch.nbytes
+            if size > STAGE_MEMORY_BYTES:
+                _stage_spilling(con, st, itertools.chain(held, reader))
+                return
+    finally:
+        reader.close()
+    rows = _numbered(_trimmed(pa.Table.from_batches(held, reader.schema), st), st, 2, None)
     st.arrow = rows
     con.register(st.name, rows)
 
 
+def _trimmed(rows: pa.Table, st: Staged) -> pa.Table:
+    """``rows`` with the text columns of ``st.trim_later`` trimmed, blanks NULL (two threads:
+    Arrow and numpy release the GIL)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = {n: pool.submit(trim_blank, rows[n]) for n in sorted(st.trim_later)}
+        for name, column in done.items():
+            rows = rows.set_column(rows.schema.get_field_index(name), name, column.result())
+    return rows
+
+
+def _numbered(rows: pa.Table, st: Staged, first_row: int, following: pa.Table | None) -> pa.Table:
+    """``rows`` (trimmed) with ``_row`` numbered from ``first_row`` unless the source numbers
+    its rows, and for the history :data:`NEXT_AT` and :data:`KEY_UP`; ``following`` holds the
+    rows after these in the file (None: these are the last)."""
+    if st.table == "opportunity_history":
+        ids, at = rows["opportunity_id"], rows["changed_at"]
+        if following is not None:  # the next row of the last one: the following's first
+            ids = pa.chunked_array(ids.chunks + following["opportunity_id"][:1].chunks, ids.type)
+            at = pa.chunked_array(at.chunks + following["changed_at"][:1].chunks, at.type)
+        nxt = next_row(ids, at)
+        n = rows.num_rows
+        rows = rows.append_column(
+            NEXT_AT, pa.array(nxt.next_at[:n], type=pa.timestamp("us"), from_pandas=True)
+        ).append_column(KEY_UP, pa.array(nxt.key_up[:n]))
+    if not st.source.has_row:
+        rows = rows.append_column(
+            "_row", pa.array(np.arange(first_row, first_row + rows.num_rows, dtype=np.int64))
+        )
+    return rows
+
+
+def _stage_spilling(
+    con: duckdb.DuckDBPyConnection, st: Staged, batches: Iterator[pa.RecordBatch]
+) -> None:
+    """Stage ``batches`` through a Parquet file on disk, one batch at a time (each batch is
+    numbered once the next one is read: the history's last row of a batch needs the next
+    row), and make the staged table a view over that file.
+
+    The file, not a DuckDB table: the batches stream from the same connection, which can run
+    no other statement until they are all read.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="salesorg-staging-"))
+    st.spill_dir = folder
+    path = folder / f"{st.name}.parquet"
+    writer: pq.ParquetWriter | None = None
+    first_row = 2
+
+    def write(rows: pa.Table) -> None:
+        nonlocal writer
+        if writer is None:
+            writer = pq.ParquetWriter(path, rows.schema, compression="lz4")
+        writer.write_table(rows)
+
+    pending: pa.Table | None = None
+    try:
+        for batch in batches:
+            if not batch.num_rows:
+                continue
+            current = _trimmed(pa.Table.from_batches([batch]), st)
+            if pending is not None:
+                write(_numbered(pending, st, first_row, current))
+                first_row += pending.num_rows
+            pending = current
+        if pending is not None:
+            write(_numbered(pending, st, first_row, None))
+    finally:
+        if writer is not None:
+            writer.close()
+    con.execute(f"CREATE TEMP VIEW {st.name} AS SELECT * FROM read_parquet('{path}')")
+
+
 def drop_staged(con: duckdb.DuckDBPyConnection, st: Staged) -> None:
-    """Drop the staged table (the view over its Arrow rows)."""
+    """Drop the staged table (the view over its Arrow rows, or over its spilled file)."""
     if st.arrow is not None:
         con.unregister(st.name)
         st.arrow = None
+    if st.spill_dir is not None:
+        con.execute(f"DROP VIEW IF EXISTS {st.name}")
+        shutil.rmtree(st.spill_dir, ignore_errors=True)
+        st.spill_dir = None
 
 
 def _materialise_typed_csv(con: duckdb.DuckDBPyConnection, st: Staged) -> bool:
@@ -241,7 +323,7 @@ def _materialise_typed_csv(con: duckdb.DuckDBPyConnection, st: Staged) -> bool:
     selects, bad = _selects(st, text=False, typed_source=True)
     try:
         _stage(con, st, _staging_sql(selects, typed_csv_sql(src, types)))
-    except duckdb.Error:
+    except READ_ERRORS:
         drop_staged(con, st)
         return False
     st.bad = bad
@@ -268,7 +350,7 @@ def materialise(con: duckdb.DuckDBPyConnection, st: Staged) -> tuple[list[Proble
     clear_rejects(con)
     try:
         _stage(con, st, _staging_sql(selects, src.from_sql))
-    except duckdb.Error as exc:
+    except READ_ERRORS as exc:
         msg = str(exc).splitlines()[0]
         problems.append(Problem(src.display, None, None, None, f"cannot read file — {msg}"))
         return problems, False
