@@ -23,12 +23,12 @@ HEADER = (
     "opportunity_id,owner_id,created_on,currency\n"
     "O1,A1,2026-01-05,EUR\nO2,A2,2026-01-06,EUR\nO3,A1,2026-01-07,EUR\n"
 )
-#: sorted by opportunity and time, so that the next row of a batch's last row is in the next
-#: batch as often as the batch size allows
+#: sorted by opportunity and time (once trimmed), so that the next row of a batch's last row
+#: is in the next batch as often as the batch size allows
 HISTORY = (
     "opportunity_id,changed_at,stage,amount,owner_id\n"
     "O1,2026-01-05 09:00:00,Qualify,100,\n"
-    "O1,2026-01-10 09:00:00,Propose,110, \n"
+    " O1,2026-01-10 09:00:00,Propose,110, \n"  # padded: trimmed, also as a batch's next row
     "O1,2026-01-20 09:00:00,Won,120,\n"
     "O2,2026-01-06 09:00:00,Qualify,50,A1\n"
     "O2,2026-01-08 09:00:00,Qualify,55,A1\n"
@@ -117,10 +117,11 @@ def _staged_history(rows_per_batch: int | None, monkeypatch: pytest.MonkeyPatch)
         _spill_every_batch(monkeypatch, rows_per_batch)
     con = duckdb.connect()
     lines = [line.split(",") for line in HISTORY.strip().splitlines()[1:]]
-    con.execute("CREATE TABLE hist (opportunity_id VARCHAR, changed_at TIMESTAMP)")
-    con.executemany("INSERT INTO hist VALUES (?, ?)", [(x[0], x[1]) for x in lines])
+    con.execute("CREATE TABLE hist (i INTEGER, opportunity_id VARCHAR, changed_at TIMESTAMP)")
+    con.executemany("INSERT INTO hist VALUES (?, ?, ?)", [(i, *x[:2]) for i, x in enumerate(lines)])
     st = Staged("opportunity_history", Source(Path("h.csv"), "h.csv", "hist", [], "csv"))
-    validate._stage(con, st, "SELECT * FROM hist ORDER BY opportunity_id, changed_at")
+    st.trim_later = {"opportunity_id"}  # as the selects of a text column read as text say
+    validate._stage(con, st, "SELECT opportunity_id, changed_at FROM hist ORDER BY i")
     got = con.execute(
         f"SELECT opportunity_id, _next_at, _key_up, _row FROM {st.name} ORDER BY _row"
     ).fetchall()

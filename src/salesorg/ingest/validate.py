@@ -219,35 +219,51 @@ def _stage(con: duckdb.DuckDBPyConnection, st: Staged, sql: str) -> None:
                 return
     finally:
         reader.close()
-    rows = _numbered(_trimmed(pa.Table.from_batches(held, reader.schema), st), st, 2, None)
+    rows = _prepared(pa.Table.from_batches(held, reader.schema), st, 2, None)
     st.arrow = rows
     con.register(st.name, rows)
 
 
-def _trimmed(rows: pa.Table, st: Staged) -> pa.Table:
-    """``rows`` with the text columns of ``st.trim_later`` trimmed, blanks NULL (two threads:
-    Arrow and numpy release the GIL)."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        done = {n: pool.submit(trim_blank, rows[n]) for n in sorted(st.trim_later)}
-        for name, column in done.items():
-            rows = rows.set_column(rows.schema.get_field_index(name), name, column.result())
-    return rows
+def _prepared(rows: pa.Table, st: Staged, first_row: int, following: pa.Table | None) -> pa.Table:
+    """``rows`` as read, made staged rows: the text columns of ``st.trim_later`` trimmed and
+    blanks NULL, ``_row`` numbered from ``first_row`` unless the source numbers its rows, and
+    for the history :data:`NEXT_AT` and :data:`KEY_UP`, where ``following`` holds the rows
+    after these in the file (as read; None: these are the last).
 
+    Two threads (Arrow and numpy release the GIL): the history's opportunity IDs are trimmed
+    and compared with the next row's while the other text columns are trimmed.
+    """
+    history = st.table == "opportunity_history"
+    later = sorted(st.trim_later - {"opportunity_id"}) if history else sorted(st.trim_later)
 
-def _numbered(rows: pa.Table, st: Staged, first_row: int, following: pa.Table | None) -> pa.Table:
-    """``rows`` (trimmed) with ``_row`` numbered from ``first_row`` unless the source numbers
-    its rows, and for the history :data:`NEXT_AT` and :data:`KEY_UP`; ``following`` holds the
-    rows after these in the file (None: these are the last)."""
-    if st.table == "opportunity_history":
+    def ids_and_next() -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray]:
         ids, at = rows["opportunity_id"], rows["changed_at"]
-        if following is not None:  # the next row of the last one: the following's first
-            ids = pa.chunked_array(ids.chunks + following["opportunity_id"][:1].chunks, ids.type)
-            at = pa.chunked_array(at.chunks + following["changed_at"][:1].chunks, at.type)
-        nxt = next_row(ids, at)
+        more_ids = None if following is None else following["opportunity_id"][:1]
+        if "opportunity_id" in st.trim_later:
+            ids = trim_blank(ids)
+            more_ids = None if more_ids is None else trim_blank(more_ids)
+        if following is not None and more_ids is not None:  # the last row's next row
+            nxt = next_row(
+                pa.chunked_array(ids.chunks + more_ids.chunks, ids.type),
+                pa.chunked_array(at.chunks + following["changed_at"][:1].chunks, at.type),
+            )
+        else:
+            nxt = next_row(ids, at)
         n = rows.num_rows
+        return ids, nxt.next_at[:n], nxt.key_up[:n]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        chain = pool.submit(ids_and_next) if history else None
+        done = {n: pool.submit(trim_blank, rows[n]) for n in later}
+        columns = {n: f.result() for n, f in done.items()}
+        if chain is not None:
+            columns["opportunity_id"], next_at, key_up = chain.result()
+    for name, column in columns.items():
+        rows = rows.set_column(rows.schema.get_field_index(name), name, column)
+    if chain is not None:
         rows = rows.append_column(
-            NEXT_AT, pa.array(nxt.next_at[:n], type=pa.timestamp("us"), from_pandas=True)
-        ).append_column(KEY_UP, pa.array(nxt.key_up[:n]))
+            NEXT_AT, pa.array(next_at, type=pa.timestamp("us"), from_pandas=True)
+        ).append_column(KEY_UP, pa.array(key_up))
     if not st.source.has_row:
         rows = rows.append_column(
             "_row", pa.array(np.arange(first_row, first_row + rows.num_rows, dtype=np.int64))
@@ -282,13 +298,13 @@ def _stage_spilling(
         for batch in batches:
             if not batch.num_rows:
                 continue
-            current = _trimmed(pa.Table.from_batches([batch]), st)
+            current = pa.Table.from_batches([batch])
             if pending is not None:
-                write(_numbered(pending, st, first_row, current))
+                write(_prepared(pending, st, first_row, current))
                 first_row += pending.num_rows
             pending = current
         if pending is not None:
-            write(_numbered(pending, st, first_row, None))
+            write(_prepared(pending, st, first_row, None))
     finally:
         if writer is not None:
             writer.close()
