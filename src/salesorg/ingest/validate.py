@@ -215,7 +215,7 @@ def _stage(con: duckdb.DuckDBPyConnection, st: Staged, sql: str) -> None:
             held.append(batch)
             size += batch.nbytes
             if size > STAGE_MEMORY_BYTES:
-                _stage_spilling(con, st, itertools.chain(held, reader))
+                _stage_spilling(con, st, itertools.chain(held, reader), reader.schema)
                 return
     finally:
         reader.close()
@@ -272,7 +272,10 @@ def _prepared(rows: pa.Table, st: Staged, first_row: int, following: pa.Table | 
 
 
 def _stage_spilling(
-    con: duckdb.DuckDBPyConnection, st: Staged, batches: Iterator[pa.RecordBatch]
+    con: duckdb.DuckDBPyConnection,
+    st: Staged,
+    batches: Iterator[pa.RecordBatch],
+    schema: pa.Schema,
 ) -> None:
     """Stage ``batches`` through a Parquet file on disk, one batch at a time (each batch is
     numbered once the next one is read: the history's last row of a batch needs the next
@@ -303,12 +306,13 @@ def _stage_spilling(
                 write(_prepared(pending, st, first_row, current))
                 first_row += pending.num_rows
             pending = current
-        if pending is not None:
-            write(_prepared(pending, st, first_row, None))
+        if pending is None:  # no rows: the file still needs the staged table's columns
+            pending = schema.empty_table()
+        write(_prepared(pending, st, first_row, None))
     finally:
         if writer is not None:
             writer.close()
-    con.execute(f"CREATE TEMP VIEW {st.name} AS SELECT * FROM read_parquet('{path}')")
+    con.execute(f"CREATE TEMP VIEW {st.name} AS SELECT * FROM read_parquet({_q(str(path))})")
 
 
 def drop_staged(con: duckdb.DuckDBPyConnection, st: Staged) -> None:
