@@ -14,6 +14,17 @@ BAD = DATA / "bad"
 MAVEN_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "crm_sales_opportunities"
 
 
+def write_csvs(folder: Path, **tables: str) -> list[Path]:
+    """Write each ``table=text`` as ``folder/table.csv``; return the paths in that order."""
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for name, text in tables.items():
+        p = folder / f"{name}.csv"
+        p.write_text(text)
+        paths.append(p)
+    return paths
+
+
 def run_cli(*args: str) -> tuple[int, str, str]:
     """Run ``salesorg ARGS`` in-process; return (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()

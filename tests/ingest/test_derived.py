@@ -12,6 +12,7 @@ import datetime as dt
 import re
 
 import pandas as pd
+from ingest_helpers import write_csvs
 
 from salesorg.ingest import Options, import_files
 from salesorg.metrics.pit import HEADER_COLUMNS, opportunity_state
@@ -34,16 +35,6 @@ HISTORY = (
 )
 
 
-def _files(folder, **tables):
-    folder.mkdir(exist_ok=True)
-    paths = []
-    for name, text in tables.items():
-        p = folder / f"{name}.csv"
-        p.write_text(text)
-        paths.append(p)
-    return paths
-
-
 def _copies(store):
     """(opportunity_id, changed_at) -> (currency, pipeline, header_owner_id) of every row."""
     rows = store.con.execute(
@@ -63,7 +54,7 @@ def _header_of_every_row(store):
 
 
 def _load(store, tmp_path):
-    paths = _files(
+    paths = write_csvs(
         tmp_path / "first",
         people=PEOPLE,
         stages=STAGES,
@@ -96,7 +87,7 @@ def test_a_first_import_fills_the_copies_on_the_way_in(store, tmp_path):
 def test_reimporting_the_header_alone_refreshes_its_history(store, tmp_path):
     _load(store, tmp_path)
     changed = "opportunity_id,owner_id,created_on,currency,pipeline\nO1,A2,2026-01-05,USD,renewal\n"
-    import_files(store, "native", _files(tmp_path / "again", opportunities=changed))
+    import_files(store, "native", write_csvs(tmp_path / "again", opportunities=changed))
     got = _copies(store)
     assert got == _header_of_every_row(store)
     assert got["O1", "2026-01-05 09:00:00"] == got["O1", "2026-01-20 09:00:00"]
@@ -113,7 +104,7 @@ def test_reimporting_the_header_alone_refreshes_its_history(store, tmp_path):
 def test_a_history_reimport_copies_the_stored_header(store, tmp_path):
     _load(store, tmp_path)
     more = "opportunity_id,changed_at,stage,amount,owner_id\nO2,2026-02-01 09:00:00,Won,60,\n"
-    import_files(store, "native", _files(tmp_path / "more", opportunity_history=more))
+    import_files(store, "native", write_csvs(tmp_path / "more", opportunity_history=more))
     got = _copies(store)
     assert got == _header_of_every_row(store)
     assert got["O2", "2026-02-01 09:00:00"] == ("USD", "default", "A2")
@@ -177,11 +168,11 @@ def test_an_import_writes_in_any_order_and_restores_the_setting_after(store, tmp
     from salesorg.errors import InputError
 
     assert _keeps_order(store)
-    header = _files(
+    header = write_csvs(
         tmp_path / "header", people=PEOPLE, stages=STAGES, fx_rates=FX, opportunities=HEADER
     )
     import_files(store, "native", header)
-    bad = _files(tmp_path / "bad", opportunity_history=HISTORY.replace("Qualify,50", "Nope,50"))
+    bad = write_csvs(tmp_path / "bad", opportunity_history=HISTORY.replace("Qualify,50", "Nope,50"))
     with pytest.raises(
         InputError, match=re.escape("opportunity_history.csv:4:stage: value 'Nope'")
     ):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ingest_helpers import BAD, run_cli, table_counts
+from ingest_helpers import BAD, run_cli, table_counts, write_csvs
 
 import salesorg.ingest.validate as validate
 from salesorg.ingest import import_files
@@ -34,16 +34,23 @@ HISTORY = (
     "O2,2026-01-08 09:00:00,Qualify,55,A1\n"
     "O3,2026-01-07 09:00:00,Propose,70,\n"
 )
+#: each HISTORY row's valid_to, by hand: (deal, month-day changed) -> the date of the same
+#: deal's next change, else open
+VALID_TO = {
+    ("O1", "01-05"): "2026-01-10",
+    ("O1", "01-10"): "2026-01-20",
+    ("O1", "01-20"): "9999-12-31",
+    ("O2", "01-06"): "2026-01-08",
+    ("O2", "01-08"): "9999-12-31",
+    ("O3", "01-07"): "9999-12-31",
+}
 
 
-def _files(folder, **tables):
-    folder.mkdir(exist_ok=True)
-    paths = []
-    for name, text in tables.items():
-        p = folder / f"{name}.csv"
-        p.write_text(text)
-        paths.append(p)
-    return paths
+def _company(folder: Path, history: str = HISTORY) -> list[Path]:
+    """The files of a small company with ``history``."""
+    return write_csvs(
+        folder, people=PEOPLE, stages=STAGES, opportunities=HEADER, opportunity_history=history
+    )
 
 
 def _contents(store: Store) -> dict[str, list[tuple]]:
@@ -65,13 +72,7 @@ def _spill_every_batch(monkeypatch: pytest.MonkeyPatch, rows_per_batch: int) -> 
 def test_a_spilled_staging_stores_what_the_in_memory_one_stores(
     tmp_path, monkeypatch, rows_per_batch
 ):
-    paths = _files(
-        tmp_path / "files",
-        people=PEOPLE,
-        stages=STAGES,
-        opportunities=HEADER,
-        opportunity_history=HISTORY,
-    )
+    paths = _company(tmp_path / "files")
     with Store.open(tmp_path / "memory.duckdb") as store:
         import_files(store, "native", paths)
         in_memory = _contents(store)
@@ -79,16 +80,8 @@ def test_a_spilled_staging_stores_what_the_in_memory_one_stores(
     with Store.open(tmp_path / "spilled.duckdb") as store:
         import_files(store, "native", paths)
         assert _contents(store) == in_memory
-    # valid_to by hand: the same deal's next change, else open
     valid_to = {(r[0], str(r[1])[5:10]): str(r[7])[:10] for r in in_memory["opportunity_history"]}
-    assert valid_to == {
-        ("O1", "01-05"): "2026-01-10",
-        ("O1", "01-10"): "2026-01-20",
-        ("O1", "01-20"): "9999-12-31",
-        ("O2", "01-06"): "2026-01-08",
-        ("O2", "01-08"): "9999-12-31",
-        ("O3", "01-07"): "9999-12-31",
-    }
+    assert valid_to == VALID_TO
     assert ("A2", "Bob") in [p[:2] for p in in_memory["people"]]  # trimmed
 
 
@@ -149,13 +142,7 @@ def test_a_history_grouped_by_deal_but_not_sorted_gets_the_same_intervals(
     time order): the file-order path of the first load, checked in file order."""
     head, *rows = HISTORY.strip().splitlines()
     grouped = "\n".join([head, rows[5], *rows[:5]]) + "\n"
-    paths = _files(
-        tmp_path / "files",
-        people=PEOPLE,
-        stages=STAGES,
-        opportunities=HEADER,
-        opportunity_history=grouped,
-    )
+    paths = _company(tmp_path / "files", grouped)
     if rows_per_batch is not None:
         _spill_every_batch(monkeypatch, rows_per_batch)
     with Store.open(tmp_path / "grouped.duckdb") as store:
@@ -163,11 +150,4 @@ def test_a_history_grouped_by_deal_but_not_sorted_gets_the_same_intervals(
         got = store.con.execute(
             "SELECT opportunity_id, changed_at, valid_to FROM opportunity_history"
         ).fetchall()
-    assert {(o, str(c)[5:10]): str(v)[:10] for o, c, v in got} == {
-        ("O1", "01-05"): "2026-01-10",
-        ("O1", "01-10"): "2026-01-20",
-        ("O1", "01-20"): "9999-12-31",
-        ("O2", "01-06"): "2026-01-08",
-        ("O2", "01-08"): "9999-12-31",
-        ("O3", "01-07"): "9999-12-31",
-    }
+    assert {(o, str(c)[5:10]): str(v)[:10] for o, c, v in got} == VALID_TO
