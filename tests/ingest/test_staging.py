@@ -1,4 +1,4 @@
-"""Staging a file in memory and staging it batch by batch into a temporary table (what a file
+"""Staging a file in memory and staging it batch by batch through a file on disk (what a file
 too large for memory gets) give the same store, and the same located problems."""
 
 from __future__ import annotations
