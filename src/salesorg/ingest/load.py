@@ -175,7 +175,7 @@ def _apply(store: Store, staged: list[Staged]) -> dict[str, int]:
             continue
         if name == "opportunity_history":
             if not con.execute("SELECT 1 FROM opportunity_history LIMIT 1").fetchall():
-                _first_history_load(store, st, collist, present)
+                _first_history_load(store, st, collist, present, n)
                 continue
             _upsert(store, name, st.name, collist)
             store.refresh_derived(f"SELECT DISTINCT opportunity_id FROM {st.name}")
@@ -190,7 +190,9 @@ def _apply(store: Store, staged: list[Staged]) -> dict[str, int]:
     return rows
 
 
-def _first_history_load(store: Store, st: Staged, collist: str, present: set[str]) -> None:
+def _first_history_load(
+    store: Store, st: Staged, collist: str, present: set[str], staged_rows: int
+) -> None:
     """Load history into an empty table with its derived columns computed on the way in.
 
     The header copies (``currency``, ``pipeline``, ``header_owner_id``) come from one join
@@ -224,7 +226,7 @@ def _first_history_load(store: Store, st: Staged, collist: str, present: set[str
         ).fetchall()[0]
         in_order = runs == opps and not disorder
     if st.rules_deferred:  # keys ascend; the insert checks the rules (check_table)
-        _checked_insert(store, st, collist, present)
+        _checked_insert(store, st, collist, present, staged_rows)
         return
     if in_order:
         con.execute(
@@ -248,20 +250,22 @@ def _first_history_load(store: Store, st: Staged, collist: str, present: set[str
     )
 
 
-def _checked_insert(store: Store, st: Staged, collist: str, present: set[str]) -> None:
-    """Insert the staged history rows that break no rule; if that is not every row, list the
-    problems (:func:`~salesorg.ingest.validate.rule_problems`) and fail, which rolls the
-    import back. The tables imported before the history are already written (``settled``).
+def _checked_insert(
+    store: Store, st: Staged, collist: str, present: set[str], staged_rows: int
+) -> None:
+    """Insert the staged history rows that break no rule; if that is not every one of the
+    ``staged_rows``, list the problems (:func:`~salesorg.ingest.validate.rule_problems`) and
+    fail, which rolls the import back. The tables imported before the history are already
+    written (``settled``).
     """
     con = store.con
     settled = frozenset(IMPORT_ORDER[: IMPORT_ORDER.index(st.table)])
-    columns = [c.strip().strip('"') for c in collist.split(",")]
+    columns = [c.name for c in TABLES[st.table].file_columns]
     copies = ", ".join(f'"{h}"' for h in HEADER_COPIES)
     select = history_insert_sql(st, present, settled, columns)
     inserted = con.execute(
         f"INSERT INTO opportunity_history ({collist}, valid_to, {copies}) {select}"
     ).fetchall()[0][0]
-    staged_rows = con.execute(f"SELECT count(*) FROM {st.name}").fetchall()[0][0]
     if inserted != staged_rows:
         problems = rule_problems(con, st, present)
         if not problems:  # every row broke no rule: the count cannot fall short

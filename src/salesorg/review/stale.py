@@ -31,7 +31,6 @@ def stage_stays(
     source: TableSource,
     as_of: dt.date,
     *,
-    stages: Sequence[str] | None = None,
     with_pipeline: bool = False,
 ) -> ibis.Table:
     """Completed stays in a stage known at the end of ``as_of``.
@@ -40,12 +39,9 @@ def stage_stays(
     to the end of the last row in that stage (``valid_to``: the moment the next change
     replaced it); it is complete when that end is on or before ``as_of`` (so the change that
     ended it was known by then). One hash aggregate over the history, no window; a deal that
-    returns to a stage it left counts one stay from first entry to last exit.
-
-    ``stages`` limits the stays to these stage names and aggregates one stage at a time (a
-    union of one aggregate per stage, keyed by opportunity alone): the same rows with half
-    the peak memory on a 10M-row history, where one aggregate holds millions of
-    (opportunity, stage) groups at once.
+    returns to a stage it left counts one stay from first entry to last exit. The review
+    learns its thresholds from :func:`stay_medians`, which gives the medians of these stays
+    without listing them.
 
     ``with_pipeline`` adds the deal's ``pipeline``, the history rows' copy of the header's
     (one more grouping key, constant per opportunity: no join with the header).
@@ -57,27 +53,9 @@ def stage_stays(
     h = history_with_header_copies(source) if with_pipeline else source.table("opportunity_history")
     h = h.filter(h.changed_at < t)
     keys = ("opportunity_id", "pipeline") if with_pipeline else ("opportunity_id",)
-    if stages is None:
-        g = h.group_by(*keys, "stage").aggregate(
-            entered_at=h.changed_at.min(), left_at=h.valid_to.max()
-        )
-    else:
-        parts = []
-        for name in sorted(set(stages)):
-            one = h.filter(h.stage == name)
-            parts.append(
-                one.group_by(*keys)
-                .aggregate(entered_at=one.changed_at.min(), left_at=one.valid_to.max())
-                .select(
-                    *keys,
-                    stage=ibis.literal(name, type="string"),
-                    entered_at="entered_at",
-                    left_at="left_at",
-                )
-            )
-        if not parts:
-            return stage_stays(source, as_of, with_pipeline=with_pipeline).limit(0)
-        g = ibis.union(*parts)
+    g = h.group_by(*keys, "stage").aggregate(
+        entered_at=h.changed_at.min(), left_at=h.valid_to.max()
+    )
     done = g.filter(g.left_at < t)
     return done.select(
         *keys,
